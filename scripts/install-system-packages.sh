@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages FaceMatch builds and tests against, only those missing.
+set -euo pipefail
+packages=(
+  libturbojpeg0-dev   # JPEG decoding (TurboJPEG API)
+  libspng-dev         # PNG decoding
+  libonnx-dev         # onnx.proto, the ONNX IR schema the converter is generated from
+  python3-faiss       # FAISS baseline for the matching benchmark
+  python3-grpcio      # an independent gRPC implementation for interop checks
+  openssl
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "apt: installing ${missing[*]}"
+  sudo_cmd=""
+  [[ "$(id -u)" != 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

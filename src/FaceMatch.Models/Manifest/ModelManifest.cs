@@ -1,0 +1,111 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FaceMatch.Models.Manifest;
+
+/// <summary>
+/// The list of models the server loads (models/manifest.json). `make` writes it for the
+/// converted models; operators may add or replace entries to bring their own ONNX files.
+/// </summary>
+public sealed record ModelManifest
+{
+    public int Version { get; init; } = 1;
+    public List<ModelEntry> Models { get; init; } = [];
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Reads a manifest; relative model paths resolve against the manifest's folder.</summary>
+    public static ModelManifest Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new ModelManifestException($"model manifest not found: {path} (run `make models`, or set FACEMATCH_MODELS)");
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelManifestException($"model manifest {path} is not valid: {e.Message}");
+        }
+        if (manifest is null || manifest.Version != 1)
+            throw new ModelManifestException($"model manifest {path}: unsupported version");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var seen = new HashSet<string>();
+        foreach (var m in manifest.Models)
+        {
+            if (string.IsNullOrWhiteSpace(m.Id) || string.IsNullOrWhiteSpace(m.File))
+                throw new ModelManifestException($"model manifest {path}: every model needs an id and a file");
+            if (!seen.Add(m.Id))
+                throw new ModelManifestException($"model manifest {path}: duplicate model id '{m.Id}'");
+            m.ResolvedPath = Path.IsPathRooted(m.File) ? m.File : Path.Combine(dir, m.File);
+        }
+        return manifest;
+    }
+
+    public void Save(string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+
+    public ModelEntry? ForRole(ModelRole role) => Models.FirstOrDefault(m => m.Role == role && m.Default)
+        ?? Models.FirstOrDefault(m => m.Role == role);
+}
+
+public enum ModelRole { Detector, Landmarks, Embedder, Antispoof, Liveness }
+
+/// <summary>One model: where it came from, its file, and how to feed it and read it.</summary>
+public sealed record ModelEntry
+{
+    public required string Id { get; init; }
+    public required ModelRole Role { get; init; }
+    /// <summary>ONNX file, relative to the manifest or absolute.</summary>
+    public required string File { get; init; }
+    /// <summary>Among several models of one role, the one the pipeline uses.</summary>
+    public bool Default { get; init; }
+    public string? Sha256 { get; init; }
+    public ModelSource? Source { get; init; }
+    public required ModelInput Input { get; init; }
+    public List<ModelOutput> Outputs { get; init; } = [];
+
+    [JsonIgnore] public string ResolvedPath { get; internal set; } = "";
+}
+
+public sealed record ModelSource
+{
+    public required string Package { get; init; }
+    public required string Version { get; init; }
+    public string? License { get; init; }
+    /// <summary>tfjs-graph, faceapi-weights or onnx.</summary>
+    public required string Format { get; init; }
+    public List<SourceFile> Files { get; init; } = [];
+}
+
+public sealed record SourceFile(string Path, string Sha256);
+
+public sealed record ModelInput
+{
+    public required string Name { get; init; }
+    /// <summary>Shape with -1 for a dynamic dimension (the batch).</summary>
+    public required int[] Shape { get; init; }
+    /// <summary>NHWC or NCHW.</summary>
+    public required string Layout { get; init; }
+    /// <summary>RGB or BGR.</summary>
+    public string ColorOrder { get; init; } = "RGB";
+    /// <summary>Pixel value fed = (channel value 0..255 - Mean[c]) * Scale[c].</summary>
+    public float[] Mean { get; init; } = [0, 0, 0];
+    public float[] Scale { get; init; } = [1, 1, 1];
+}
+
+public sealed record ModelOutput
+{
+    public required string Name { get; init; }
+    public required int[] Shape { get; init; }
+    public string? Meaning { get; init; }
+}
+
+public sealed class ModelManifestException(string message) : Exception(message);

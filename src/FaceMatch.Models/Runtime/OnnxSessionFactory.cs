@@ -1,0 +1,35 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace FaceMatch.Models.Runtime;
+
+/// <summary>Creates ONNX Runtime sessions on the configured device, with one place for the options.</summary>
+public sealed class OnnxSessionFactory(ExecutionDevice device, int intraOpThreads = 0)
+{
+    public ExecutionDevice Device { get; } = device;
+
+    public InferenceSession Create(string modelPath)
+    {
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"model file not found: {modelPath}", modelPath);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        if (Device.IsCuda)
+        {
+            try
+            {
+                options.AppendExecutionProvider_CUDA(Device.DeviceId);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                throw new InvalidOperationException(
+                    $"FACEMATCH_DEVICE={Device} but the CUDA execution provider could not be loaded " +
+                    $"(build with `make gpu` and make the CUDA 13 libraries visible on LD_LIBRARY_PATH): {e.Message}", e);
+            }
+        }
+        return new InferenceSession(modelPath, options);
+    }
+}
