@@ -1,0 +1,32 @@
+namespace FaceMatch.Vision.Batching;
+
+/// <summary>How a <see cref="DynamicBatcher{TItem,TResult}"/> groups concurrent work into model runs.</summary>
+public sealed record BatcherOptions
+{
+    /// <summary>Most items in one model run.</summary>
+    public int MaxBatch { get; init; } = 8;
+
+    /// <summary>
+    /// How long the first item of a batch waits for company. Zero runs whatever is queued at once;
+    /// larger values trade latency for throughput when callers arrive staggered.
+    /// </summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMicroseconds(500);
+
+    /// <summary>Items waiting beyond this are refused at once (<see cref="BatcherFullException"/>).</summary>
+    public int QueueCapacity { get; init; } = 256;
+
+    /// <summary>Model runs in flight at once (1 on CPU, where ONNX Runtime already uses every core).</summary>
+    public int Workers { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), "must be at least 1");
+        if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), "must not be negative");
+        if (QueueCapacity < 1) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), "must be at least 1");
+        if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), "must be at least 1");
+    }
+}
+
+/// <summary>The batcher's queue is full: the caller should shed load (the service maps this to RESOURCE_EXHAUSTED).</summary>
+public sealed class BatcherFullException(string name, int capacity)
+    : Exception($"{name}: queue full ({capacity} waiting); server over capacity");
