@@ -1,0 +1,49 @@
+using System.Numerics;
+using FaceMatch.Vision.Detection;
+
+namespace FaceMatch.Vision.Alignment;
+
+/// <summary>
+/// Where an embedder expects the face's keypoints in its input crop. Alignment solves the
+/// least-squares similarity transform (scale, rotation, translation) taking the detected
+/// keypoints onto these targets, then warps the frame into a Width×Height crop.
+/// </summary>
+/// <param name="Keypoints">indices into <see cref="FaceDetection.Keypoints"/> paired with <paramref name="Targets"/>.</param>
+public sealed record AlignmentTemplate(string Name, int Width, int Height, int[] Keypoints, Vector2[] Targets)
+{
+    private static readonly int[] EyesNoseMouth = [FaceDetection.RightEye, FaceDetection.LeftEye, FaceDetection.NoseTip, FaceDetection.Mouth];
+
+    /// <summary>
+    /// The standard ArcFace 112×112 template (InsightFace's five reference points), with the two
+    /// mouth corners replaced by their midpoint because BlazeFace gives the mouth centre.
+    /// </summary>
+    public static AlignmentTemplate ArcFace112 { get; } = new("arcface-112", 112, 112, EyesNoseMouth,
+    [
+        new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(56.1396f, 92.2848f),
+    ]);
+
+    /// <summary>
+    /// A 150×150 crop framed like dlib's face chips, which face-api's ResNet-34 descriptor was
+    /// trained on: face-api's dlib-style alignment makes a square of side (eye-to-mouth distance
+    /// / 0.45) whose point (0.5, 0.43) sits on the centroid of the two eyes and the mouth. With
+    /// ArcFace's proportions between the eye spacing and the eye-to-mouth drop, that puts the
+    /// eyes 53.7 px apart at y = 43.9, the mouth at y = 105.8 and the nose tip at y = 74.5.
+    /// <paramref name="zoom"/> &gt; 1 shows less around the face.
+    /// </summary>
+    public static AlignmentTemplate DlibChip150(float zoom = 1f)
+    {
+        Vector2[] basis = [new(48.16f, 43.86f), new(101.84f, 43.86f), new(75f, 74.49f), new(75f, 105.78f)];
+        var centre = new Vector2(75, 75);
+        return new($"dlib-chip-150@{zoom:0.###}", 150, 150, EyesNoseMouth,
+            basis.Select(p => centre + (p - centre) * zoom).ToArray());
+    }
+
+    /// <summary>The template for an embedder input of this size: dlib-style for 150², ArcFace scaled for anything else.</summary>
+    public static AlignmentTemplate ForInput(int width, int height)
+    {
+        if (width == 150 && height == 150) return DlibChip150();
+        if (width == 112 && height == 112) return ArcFace112;
+        var s = new Vector2(width / 112f, height / 112f);
+        return ArcFace112 with { Name = $"arcface-{width}x{height}", Width = width, Height = height, Targets = ArcFace112.Targets.Select(t => t * s).ToArray() };
+    }
+}
