@@ -17,6 +17,14 @@ public sealed class FaceApiParityTests(FaceApiParityFixture fixture, ITestOutput
     public void RecognitionNetMatchesFaceApiComputeFaceDescriptor() =>
         AssertParity(new FaceApiRecognitionRecipe(), "recognition", ["descriptor"]);
 
+    [Fact]
+    public void SsdMobilenetV1MatchesFaceApiBoxesAndScoresBeforeNms() =>
+        AssertParity(new FaceApiSsdMobilenetV1Recipe(), "ssd", ["boxes", "scores"]);
+
+    [Fact]
+    public void Landmark68NetMatchesFaceApiRunNet() =>
+        AssertParity(new FaceApiLandmark68Recipe(), "landmarks", ["landmarks"]);
+
     private void AssertParity(FaceApiRecipe recipe, string net, string[] outputNames)
     {
         var entry = fixture.Convert(recipe);
