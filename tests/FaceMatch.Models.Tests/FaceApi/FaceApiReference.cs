@@ -50,6 +50,8 @@ public sealed class FaceApiReference : IDisposable
             modelDir = Path.Combine(TestPaths.Deps, "face-api", "package", "model"),
             outDir = WorkDir,
             image = SampleImage,
+            // wasm (default) or cpu: tfjs's pure-JS backend, much slower, for cross-checking the deviations.
+            backend = Environment.GetEnvironmentVariable("FACEMATCH_FACEAPI_BACKEND") ?? "wasm",
             nets,
         };
         var requestFile = Path.Combine(WorkDir, "request.json");
