@@ -38,7 +38,7 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
             {
                 Name = FaceRecognitionNetGraph.OutputName,
                 Shape = [-1, FaceRecognitionNetGraph.DescriptorLength],
-                Meaning = "128-d face descriptor, not L2-normalised (as face-api's computeFaceDescriptor); "
+                Meaning = "128-d face descriptor, not L2-normalised (as face-api computeFaceDescriptor returns it); "
                     + "same person when the Euclidean distance is below about 0.6. Input: the face crop padded "
                     + "to a square (centred) and resized bilinearly to 150x150.",
             },
