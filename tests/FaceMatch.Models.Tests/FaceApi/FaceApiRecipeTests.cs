@@ -12,7 +12,13 @@ public sealed class FaceApiRecipeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, recursive: true);
 
-    public static TheoryData<string> RecipeIds => [FaceApiRecognitionRecipe.ModelId, FaceApiSsdMobilenetV1Recipe.ModelId, FaceApiLandmark68Recipe.ModelId];
+    /// <summary>Recipe id, its role, and whether it is its role's default (only the descriptor net is).</summary>
+    public static TheoryData<string, ModelRole, bool> Recipes => new()
+    {
+        { FaceApiRecognitionRecipe.ModelId, ModelRole.Embedder, true },
+        { FaceApiSsdMobilenetV1Recipe.ModelId, ModelRole.Detector, false },
+        { FaceApiLandmark68Recipe.ModelId, ModelRole.Landmarks, false },
+    };
 
     private static FaceApiRecipe RecipeFor(string id) => id switch
     {
@@ -23,13 +29,13 @@ public sealed class FaceApiRecipeTests : IDisposable
     };
 
     [Theory]
-    [MemberData(nameof(RecipeIds))]
-    public void ManifestEntryMatchesTheWrittenModelAndItsSources(string id)
+    [MemberData(nameof(Recipes))]
+    public void ManifestEntryMatchesTheWrittenModelAndItsSources(string id, ModelRole role, bool isDefault)
     {
         var entry = RecipeFor(id).Convert(new ConversionContext(TestPaths.Deps, _out));
         var onnx = Path.Combine(_out, entry.File);
 
-        Assert.Equal(id, entry.Id);
+        Assert.Equal((id, role, isDefault), (entry.Id, entry.Role, entry.Default));
         Assert.Equal(FileHash.Sha256(onnx), entry.Sha256);
         Assert.False(File.Exists(onnx + ".tmp"));
 
@@ -66,14 +72,6 @@ public sealed class FaceApiRecipeTests : IDisposable
         var first = recipe.Convert(new ConversionContext(TestPaths.Deps, Path.Combine(_out, "a")));
         var second = recipe.Convert(new ConversionContext(TestPaths.Deps, Path.Combine(_out, "b")));
         Assert.Equal(first.Sha256, second.Sha256);
-    }
-
-    [Fact]
-    public void OnlyTheRecognitionNetIsTheDefaultOfItsRole()
-    {
-        Assert.True(new FaceApiRecognitionRecipe().Convert(new ConversionContext(TestPaths.Deps, _out)) is { Role: ModelRole.Embedder, Default: true });
-        Assert.True(new FaceApiSsdMobilenetV1Recipe().Convert(new ConversionContext(TestPaths.Deps, _out)) is { Role: ModelRole.Detector, Default: false });
-        Assert.True(new FaceApiLandmark68Recipe().Convert(new ConversionContext(TestPaths.Deps, _out)) is { Role: ModelRole.Landmarks, Default: false });
     }
 
     [Theory]
