@@ -203,7 +203,7 @@ typedef struct fm_png_params {
     int32_t exif_len;          /* eXIf chunk payload (TIFF header onwards), 0 = none */
     const uint8_t *exif;
     int32_t compression_level; /* zlib level 0..9, -1 = default */
-    int32_t reserved;
+    int32_t interlaced;        /* 1 = Adam7 */
 } fm_png_params;
 
 FM_API int32_t fm_png_encode(const fm_png_params *params, fm_buffer *out, fm_error *err);
@@ -220,6 +220,11 @@ FM_API int32_t fm_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t heig
                               fm_buffer *out, fm_error *err);
 
 FM_API int32_t fm_abi_version(void);
+
+/* sizeof of each struct above, so the managed side can verify its mirrors: 0 fm_error, 1 fm_decode_options,
+   2 fm_image_info, 3 fm_image, 4 fm_tensor_format, 5 fm_letterbox, 6 fm_region_stats, 7 fm_buffer,
+   8 fm_png_params; -1 for anything else. */
+FM_API int32_t fm_struct_size(int32_t which);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <spng.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int channels(int color_type)
@@ -62,6 +63,7 @@ int32_t fm_png_encode(const fm_png_params *p, fm_buffer *out, fm_error *err)
         .height = (uint32_t)p->height,
         .bit_depth = (uint8_t)p->bit_depth,
         .color_type = (uint8_t)p->color_type,
+        .interlace_method = (uint8_t)(p->interlaced ? SPNG_INTERLACE_ADAM7 : SPNG_INTERLACE_NONE),
     };
     if (!rc)
         rc = spng_set_ihdr(ctx, &ihdr);
@@ -83,10 +85,23 @@ int32_t fm_png_encode(const fm_png_params *p, fm_buffer *out, fm_error *err)
         struct spng_exif exif = {.length = (size_t)p->exif_len, .data = (char *)p->exif};
         rc = spng_set_exif(ctx, &exif);
     }
-    if (!rc)
-        rc = spng_encode_image(ctx, NULL, 0, SPNG_FMT_PNG, SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE);
-    for (int y = 0; !rc && y < p->height; y++)
-        rc = spng_encode_row(ctx, p->pixels + (size_t)y * (size_t)p->stride, row_bytes);
+    if (!rc && p->interlaced) {
+        /* Adam7 needs the whole image at once: spng takes it only as one contiguous block. */
+        const size_t size = row_bytes * (size_t)p->height;
+        uint8_t *packed = (size_t)p->stride == row_bytes ? NULL : malloc(size);
+        if ((size_t)p->stride != row_bytes && !packed)
+            rc = SPNG_EMEM;
+        for (int y = 0; !rc && packed && y < p->height; y++)
+            memcpy(packed + (size_t)y * row_bytes, p->pixels + (size_t)y * (size_t)p->stride, row_bytes);
+        if (!rc)
+            rc = spng_encode_image(ctx, packed ? packed : p->pixels, size, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE);
+        free(packed);
+    } else {
+        if (!rc)
+            rc = spng_encode_image(ctx, NULL, 0, SPNG_FMT_PNG, SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE);
+        for (int y = 0; !rc && y < p->height; y++)
+            rc = spng_encode_row(ctx, p->pixels + (size_t)y * (size_t)p->stride, row_bytes);
+    }
     if (rc != 0 && rc != SPNG_EOI) {
         spng_ctx_free(ctx);
         return fm_fail(err, rc == SPNG_EMEM ? FM_ERR_OUT_OF_MEMORY : FM_ERR_ENCODE, "png: encoding failed: %s",

@@ -67,3 +67,19 @@ void fm_buffer_free(fm_buffer *buffer)
 }
 
 int32_t fm_abi_version(void) { return FM_ABI_VERSION; }
+
+int32_t fm_struct_size(int32_t which)
+{
+    switch (which) {
+    case 0: return (int32_t)sizeof(fm_error);
+    case 1: return (int32_t)sizeof(fm_decode_options);
+    case 2: return (int32_t)sizeof(fm_image_info);
+    case 3: return (int32_t)sizeof(fm_image);
+    case 4: return (int32_t)sizeof(fm_tensor_format);
+    case 5: return (int32_t)sizeof(fm_letterbox);
+    case 6: return (int32_t)sizeof(fm_region_stats);
+    case 7: return (int32_t)sizeof(fm_buffer);
+    case 8: return (int32_t)sizeof(fm_png_params);
+    default: return -1;
+    }
+}
