@@ -114,6 +114,10 @@ int32_t fm_jpeg_open(fm_decoder *d, fm_error *err)
                            layout.sof, layout.precision, tjGetErrorStr2(st->tj));
         return fm_fail(err, FM_ERR_CORRUPT, "invalid JPEG header: %s", tjGetErrorStr2(st->tj));
     }
+    /* A stream cut before its frame header parses as "tables only" and reports a 0x0 image. */
+    if (w <= 0 || h <= 0)
+        return layout.complete ? fm_fail(err, FM_ERR_CORRUPT, "JPEG has no frame header")
+                               : fm_fail(err, FM_ERR_TRUNCATED, "JPEG data ends before the frame header");
     int32_t rc = fm_check_dimensions(&d->options, w, h, err);
     if (rc)
         return rc;

@@ -5,8 +5,10 @@
 
 #include <spng.h>
 #include <stdlib.h>
+#include <string.h>
 
-/* Ancillary chunks we never use (text, ICC profiles, ...) may not hold more memory than this in total. */
+/* Ancillary chunks we never use (text, ICC profiles, ...) may not hold more memory than this in total
+   (spng requires it to be at least the per-chunk limit). */
 #define FM_PNG_CHUNK_CACHE_LIMIT ((size_t)16 << 20)
 
 typedef struct png_state {
@@ -32,6 +34,33 @@ static int32_t spng_failure(int e, const char *stage, fm_error *err)
     default:
         return fm_fail(err, FM_ERR_CORRUPT, "invalid PNG (%s: %s)", stage, spng_strerror(e));
     }
+}
+
+/* CRC-32 as PNG defines it (ISO 3309 polynomial, reflected), bitwise: it only ever covers IHDR here. */
+static uint32_t png_crc(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* The first chunk must be an intact IHDR. Checked before libspng, which validates the declared size
+   against the limits before the CRC and would call a corrupted size "too large". */
+static int32_t check_ihdr(const uint8_t *d, size_t len, fm_error *err)
+{
+    if (len < 8 + 25)
+        return fm_fail(err, FM_ERR_TRUNCATED, "PNG data ends inside the header");
+    if (be32(d + 8) != 13 || memcmp(d + 12, "IHDR", 4) != 0)
+        return fm_fail(err, FM_ERR_CORRUPT, "PNG does not start with a valid IHDR chunk");
+    if (png_crc(d + 12, 17) != be32(d + 29))
+        return fm_fail(err, FM_ERR_CORRUPT, "PNG header CRC mismatch");
+    return FM_OK;
 }
 
 static void png_destroy(fm_decoder *d)
@@ -94,6 +123,9 @@ static int png_decode(fm_decoder *d, uint8_t *dst, size_t dst_stride, fm_error *
 
 int32_t fm_png_open(fm_decoder *d, fm_error *err)
 {
+    int32_t status = check_ihdr(d->data, d->len, err);
+    if (status)
+        return status;
     png_state *st = calloc(1, sizeof *st);
     if (!st)
         return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory");
@@ -105,16 +137,17 @@ int32_t fm_png_open(fm_decoder *d, fm_error *err)
 
     const uint32_t max_dim = (uint32_t)d->options.max_dimension;
     const int64_t max_chunk = d->options.max_encoded_bytes < INT32_MAX ? d->options.max_encoded_bytes : INT32_MAX;
+    const size_t cache = (size_t)max_chunk > FM_PNG_CHUNK_CACHE_LIMIT ? (size_t)max_chunk : FM_PNG_CHUNK_CACHE_LIMIT;
     int rc;
     if ((rc = spng_set_image_limits(st->ctx, max_dim, max_dim)) != 0 ||
-        (rc = spng_set_chunk_limits(st->ctx, (size_t)max_chunk, FM_PNG_CHUNK_CACHE_LIMIT)) != 0 ||
+        (rc = spng_set_chunk_limits(st->ctx, (size_t)max_chunk, cache)) != 0 ||
         (rc = spng_set_png_buffer(st->ctx, d->data, d->len)) != 0)
-        return spng_failure(rc, "setup", err);
+        return fm_fail(err, FM_ERR_INVALID_ARGUMENT, "PNG decoder setup rejected the limits: %s", spng_strerror(rc));
 
     struct spng_ihdr ihdr;
     if ((rc = spng_get_ihdr(st->ctx, &ihdr)) != 0)
         return spng_failure(rc, "header", err);
-    int32_t status = fm_check_dimensions(&d->options, ihdr.width, ihdr.height, err);
+    status = fm_check_dimensions(&d->options, ihdr.width, ihdr.height, err);
     if (status)
         return status;
 
