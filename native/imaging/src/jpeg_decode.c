@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <turbojpeg.h>
 
 typedef struct jpeg_state {
@@ -72,6 +73,13 @@ static int jpeg_decode(fm_decoder *d, uint8_t *dst, size_t dst_stride, fm_error 
             return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a %dx%d decode buffer", sw, sh);
         rc = tjDecompress2(st->tj, d->data, (unsigned long)d->len, scratch, sw, (int)((size_t)sw * bpp), sh,
                            cmyk ? TJPF_CMYK : TJPF_RGB, flags);
+    }
+    /* Belt and braces for the structural check: a marker walk misled by a corrupt segment length could
+       declare a cut stream complete, but libjpeg still notices running out of data. */
+    if (rc != 0 && !(d->options.flags & FM_DECODE_ALLOW_TRUNCATED) &&
+        strstr(tjGetErrorStr2(st->tj), "Premature end") != NULL) {
+        free(scratch);
+        return fm_fail(err, FM_ERR_TRUNCATED, "JPEG data ends early: %s", tjGetErrorStr2(st->tj));
     }
     if (rc != 0 && (strict || tjGetErrorCode(st->tj) == TJERR_FATAL)) {
         free(scratch);

@@ -104,9 +104,12 @@ int32_t fm_letterbox_f32(const fm_image *src, const fm_tensor_format *format, fl
     if (!taps_build(&tx, w, cw, sx) || !taps_build(&ty, h, ch, sy))
         goto oom;
     const int ring_rows = ty.max_taps;
-    ring = malloc(sizeof(float) * (size_t)ring_rows * (size_t)cw * 3);
+    const size_t row_floats = (size_t)cw * 3;
+    /* ring_rows filtered rows, then one accumulator row */
+    ring = malloc(sizeof(float) * ((size_t)ring_rows + 1) * row_floats);
     if (!ring)
         goto oom;
+    float *acc = ring + (size_t)ring_rows * row_floats;
 
     for (int y = 0; y < H; y++) {
         const bool content_row = y >= cy && y < cy + ch;
@@ -122,18 +125,18 @@ int32_t fm_letterbox_f32(const fm_image *src, const fm_tensor_format *format, fl
             next_row = first;
         for (; next_row < first + n; next_row++)
             filter_row(src->data + (size_t)next_row * (size_t)src->stride, &tx, cw,
-                       ring + (size_t)(next_row % ring_rows) * (size_t)cw * 3);
+                       ring + (size_t)(next_row % ring_rows) * row_floats);
+        /* Vertical pass row by row (contiguous, vectorisable): acc = sum_k w_k * filtered_row_k. */
         const float *wv = ty.weight + (size_t)v * (size_t)ty.max_taps;
-        for (int u = 0; u < cw; u++) {
-            float acc[3] = {0, 0, 0};
-            for (int k = 0; k < n; k++) {
-                const float *p = ring + ((size_t)((first + k) % ring_rows) * (size_t)cw + (size_t)u) * 3;
-                acc[0] += wv[k] * p[0];
-                acc[1] += wv[k] * p[1];
-                acc[2] += wv[k] * p[2];
-            }
-            tensor_put(&tw, cx + u, cy + v, acc[0], acc[1], acc[2]);
+        for (size_t i = 0; i < row_floats; i++)
+            acc[i] = 0.0f;
+        for (int k = 0; k < n; k++) {
+            const float *p = ring + (size_t)((first + k) % ring_rows) * row_floats, wk = wv[k];
+            for (size_t i = 0; i < row_floats; i++)
+                acc[i] += wk * p[i];
         }
+        for (int u = 0; u < cw; u++)
+            tensor_put(&tw, cx + u, cy + v, acc[u * 3], acc[u * 3 + 1], acc[u * 3 + 2]);
     }
 
     out->scale_x = (float)sx;

@@ -38,12 +38,25 @@ static int32_t inverse_map_init(inverse_map *m, const double fwd[6], int32_t sup
     return FM_OK;
 }
 
+/* Bilinear sample at continuous point (sx, sy); pixel centres sit at +0.5, so the grid of centres is at
+   sx - 0.5. Taps outside the source read as fill. */
 static inline void sample(const fm_image *src, double sx, double sy, const float fill[3], float out[3])
 {
-    /* (sx, sy) continuous; pixel centres sit at +0.5, so the integer grid of centres is sx - 0.5. */
     const double px = sx - 0.5, py = sy - 0.5;
+    if (px >= 0.0 && py >= 0.0 && px < src->width - 1 && py < src->height - 1) {
+        /* Interior (the common case): all four taps exist. Lerps keep exact values when a weight is 0. */
+        const int x0 = (int)px, y0 = (int)py;
+        const float ax = (float)(px - x0), ay = (float)(py - y0);
+        const uint8_t *p = src->data + (size_t)y0 * (size_t)src->stride + (size_t)x0 * 3, *q = p + src->stride;
+        for (int c = 0; c < 3; c++) {
+            const float top = p[c] + ax * (float)(p[c + 3] - p[c]);
+            const float bottom = q[c] + ax * (float)(q[c + 3] - q[c]);
+            out[c] = top + ay * (bottom - top);
+        }
+        return;
+    }
     const double fx0 = floor(px), fy0 = floor(py);
-    if (fx0 < -1.0 || fy0 < -1.0 || fx0 >= src->width || fy0 >= src->height) {
+    if (!(fx0 >= -1.0 && fy0 >= -1.0 && fx0 < src->width && fy0 < src->height)) {
         out[0] = fill[0], out[1] = fill[1], out[2] = fill[2];
         return;
     }
@@ -65,23 +78,26 @@ static inline void sample(const fm_image *src, double sx, double sy, const float
     out[0] = r, out[1] = g, out[2] = b;
 }
 
-/* Average of an n x n grid of samples inside destination pixel (u, v). */
+/* Average of an n x n grid of samples inside destination pixel (u, v): sub-sample (i, j) sits at
+   (u + (i + 0.5) / n, v + (j + 0.5) / n), mapped through the inverse matrix incrementally. */
 static inline void sample_pixel(const fm_image *src, const inverse_map *m, int u, int v, const float fill[3],
                                 float out[3])
 {
-    if (m->n == 1) {
-        const double x = u + 0.5, y = v + 0.5;
-        sample(src, m->a * x + m->b * y + m->c, m->d * x + m->e * y + m->f, fill, out);
+    const int n = m->n;
+    const double x = u + 0.5 / n, y = v + 0.5 / n;
+    const double bx = m->a * x + m->b * y + m->c, by = m->d * x + m->e * y + m->f;
+    if (n == 1) {
+        sample(src, bx, by, fill, out);
         return;
     }
+    const double step_ix = m->a / n, step_iy = m->d / n, step_jx = m->b / n, step_jy = m->e / n;
     float acc[3] = {0, 0, 0}, s[3];
-    for (int j = 0; j < m->n; j++)
-        for (int i = 0; i < m->n; i++) {
-            const double x = u + (i + 0.5) / m->n, y = v + (j + 0.5) / m->n;
-            sample(src, m->a * x + m->b * y + m->c, m->d * x + m->e * y + m->f, fill, s);
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            sample(src, bx + i * step_ix + j * step_jx, by + i * step_iy + j * step_jy, fill, s);
             acc[0] += s[0], acc[1] += s[1], acc[2] += s[2];
         }
-    const float inv = 1.0f / (float)(m->n * m->n);
+    const float inv = 1.0f / (float)(n * n);
     out[0] = acc[0] * inv, out[1] = acc[1] * inv, out[2] = acc[2] * inv;
 }
 

@@ -92,7 +92,7 @@ public sealed class RgbImage : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer == null || !_pooled)
             return;
-        Array.Clear(buffer);
+        Array.Clear(buffer, 0, (Height - 1) * Stride + Width * 3);
         ArrayPool<byte>.Shared.Return(buffer);
     }
 

@@ -26,7 +26,7 @@ public class NativeLayoutTests
     [Fact]
     public void Library_is_found_through_the_resolver_candidates()
     {
-        var candidates = NativeLibraryLoader.CandidatePaths(ImagingNative.Library, typeof(ImagingNative).Assembly);
+        var candidates = NativeLibraryLoader.CandidatePaths(ImagingNative.Library);
         Assert.Contains(candidates, File.Exists);
     }
 }

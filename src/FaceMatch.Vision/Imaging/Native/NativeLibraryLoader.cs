@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace FaceMatch.Vision.Imaging.Native;
 
 /// <summary>
-/// Finds this assembly's native libraries (lib{name}.so): next to the application, next to this assembly,
-/// in $FACEMATCH_NATIVE_DIR, or in build/native/ of a checkout above the application (tests and tools
+/// Finds this assembly's native libraries (lib{name}.so): next to the application (AppContext.BaseDirectory,
+/// which is also right for single-file apps), in $FACEMATCH_NATIVE_DIR, or in build/native/ of a checkout above the application (tests and tools
 /// run from bin/). The only DllImport resolver of FaceMatch.Vision: .NET allows one per assembly, so other
 /// native libraries of this assembly get resolved here too, by the same rules.
 /// </summary>
@@ -24,18 +24,16 @@ internal static class NativeLibraryLoader
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        foreach (var path in CandidatePaths(name, assembly))
+        foreach (var path in CandidatePaths(name))
             if (File.Exists(path) && NativeLibrary.TryLoad(path, out var handle))
                 return handle;
         return IntPtr.Zero; // fall back to the default probing (system library path)
     }
 
-    internal static IEnumerable<string> CandidatePaths(string name, Assembly assembly)
+    internal static IEnumerable<string> CandidatePaths(string name)
     {
         var file = name.EndsWith(".so", StringComparison.Ordinal) ? name : $"lib{name}.so";
         yield return Path.Combine(AppContext.BaseDirectory, file);
-        if (!string.IsNullOrEmpty(assembly.Location))
-            yield return Path.Combine(Path.GetDirectoryName(assembly.Location)!, file);
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } dir)
             yield return Path.Combine(dir, file);
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
