@@ -87,14 +87,14 @@ public sealed class DevCaptureStore
             yield return Decode(Sealer.Open(keys.RecordKey, record.Key, record.Value));
     }
 
-    /// <summary>Deletes captures created before <paramref name="cutoff"/>.</summary>
+    /// <summary>Deletes captures created at or before <paramref name="cutoff"/>.</summary>
     internal int PurgeBefore(OpaqueId tenant, DateTimeOffset cutoff)
     {
         var limit = cutoff.ToUnixTimeMilliseconds();
         var purged = 0;
         foreach (var record in _store.Scan(StoreKeys.TenantPrefix(RecordType.DevCapture, tenant)).ToList())
         {
-            if (BinaryPrimitives.ReadInt64BigEndian(StoreKeys.SuffixOf(record.Key)) >= limit) continue;
+            if (BinaryPrimitives.ReadInt64BigEndian(StoreKeys.SuffixOf(record.Key)) > limit) continue;
             _store.Delete(record.Key);
             purged++;
         }

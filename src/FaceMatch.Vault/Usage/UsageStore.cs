@@ -95,14 +95,14 @@ public sealed class UsageStore
     internal void AdjustTemplates(OpaqueId tenant, TenantKeys keys, long delta) =>
         Update(tenant, keys, c => c with { Templates = (ulong)Math.Max(0, (long)c.Templates + delta) });
 
-    /// <summary>Deletes usage records that started before <paramref name="cutoff"/> (the key carries the time).</summary>
+    /// <summary>Deletes usage records that started at or before <paramref name="cutoff"/> (the key carries the time).</summary>
     internal int PurgeRecordsBefore(OpaqueId tenant, DateTimeOffset cutoff)
     {
         var limit = cutoff.ToUnixTimeMilliseconds();
         var purged = 0;
         foreach (var record in _store.Scan(StoreKeys.TenantPrefix(RecordType.UsageRecord, tenant)).ToList())
         {
-            if (BinaryPrimitives.ReadInt64BigEndian(StoreKeys.SuffixOf(record.Key)) >= limit) continue;
+            if (BinaryPrimitives.ReadInt64BigEndian(StoreKeys.SuffixOf(record.Key)) > limit) continue;
             _store.Delete(record.Key);
             purged++;
         }
