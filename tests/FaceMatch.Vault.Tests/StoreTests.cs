@@ -131,4 +131,15 @@ public sealed class StoreTests : IDisposable
         Assert.Throws<VaultConfigurationException>(() => new StoreSettings { PageSizeBits = 16, MemorySizeBits = 16 }.Validate());
         Assert.Throws<VaultConfigurationException>(() => new StoreSettings { IndexSizeBytes = 1000 }.Validate());
     }
+
+    [Fact]
+    public async Task A_second_opener_is_refused_while_the_store_is_open()
+    {
+        await using (var store = await FasterStore.OpenAsync(_dir.Path, Small))
+        {
+            var ex = await Assert.ThrowsAsync<VaultStorageException>(() => FasterStore.OpenAsync(_dir.Path, Small));
+            Assert.Contains("in use", ex.Message);
+        }
+        await using (var again = await FasterStore.OpenAsync(_dir.Path, Small)) { }
+    }
 }

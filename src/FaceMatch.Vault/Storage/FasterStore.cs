@@ -24,6 +24,7 @@ internal sealed class FasterStore : IAsyncDisposable
     private readonly ScanGate _scanGate = new();
     private readonly StoreSettings _settings;
     private readonly string _logDirectory;
+    private readonly FileStream _lock;
     private int _commitsSinceFull;
     private int _disposed;
 
@@ -33,6 +34,7 @@ internal sealed class FasterStore : IAsyncDisposable
         Directory = directory;
         _logDirectory = Path.Combine(directory, "log");
         System.IO.Directory.CreateDirectory(_logDirectory);
+        _lock = AcquireLock(directory);
         var checkpointDirectory = Path.Combine(directory, "checkpoints");
         System.IO.Directory.CreateDirectory(checkpointDirectory);
         // The device opens its files write-through (O_SYNC on Linux), so a completed flush is on disk.
@@ -56,6 +58,7 @@ internal sealed class FasterStore : IAsyncDisposable
         catch (Exception ex)
         {
             _logDevice.Dispose();
+            _lock.Dispose();
             throw new VaultStorageException($"could not open or recover the store in {directory}: {ex.Message}", ex);
         }
         _sessions = new SessionPool(_kv);
@@ -63,6 +66,22 @@ internal sealed class FasterStore : IAsyncDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>
+    /// One process per store: two FASTER instances over the same files would corrupt them. The lock is an
+    /// exclusive advisory lock on a file, released by the kernel when the process dies, even by SIGKILL.
+    /// </summary>
+    private static FileStream AcquireLock(string directory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(directory, "LOCK"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new VaultStorageException($"the vault in {directory} is in use by another process", ex);
+        }
+    }
 
     /// <summary>Opens (recovering the latest checkpoint) or creates the store in <paramref name="directory"/>.</summary>
     public static async Task<FasterStore> OpenAsync(string directory, StoreSettings settings)
@@ -344,6 +363,7 @@ internal sealed class FasterStore : IAsyncDisposable
         _kv.Dispose();
         _logDevice.Dispose();
         _checkpointLock.Dispose();
+        _lock.Dispose();
     }
 }
 

@@ -45,7 +45,8 @@ public static class TestVault
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
         {
             byte[] content;
-            try { content = File.ReadAllBytes(file); }
+            // An empty file holds no bytes (and the store's LOCK file is empty and exclusively locked).
+            try { if (new FileInfo(file).Length == 0) continue; content = File.ReadAllBytes(file); }
             catch (FileNotFoundException) { continue; }
             if (content.AsSpan().IndexOf(needle) >= 0) hits.Add(file);
         }
