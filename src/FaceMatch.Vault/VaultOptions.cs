@@ -2,7 +2,7 @@ using FaceMatch.Vault.Storage;
 
 namespace FaceMatch.Vault;
 
-/// <summary>Configuration of a <see cref="Vault"/>. Only <see cref="DataDirectory"/> is required.</summary>
+/// <summary>Configuration of a <see cref="FaceMatchVault"/>. Only <see cref="DataDirectory"/> is required.</summary>
 public sealed record VaultOptions
 {
     /// <summary>Where everything lives: master.key (unless given by environment) and vault/ (log, checkpoints).</summary>

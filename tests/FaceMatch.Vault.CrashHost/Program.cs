@@ -16,7 +16,7 @@ var options = new VaultOptions
     Store = new StoreSettings { PageSizeBits = 18, MemorySizeBits = 21, IndexSizeBytes = 1 << 16 },
     MaxDevCaptureBytes = 64 * 1024,
 };
-await using var vault = await Vault.OpenAsync(options);
+await using var vault = await FaceMatchVault.OpenAsync(options);
 var output = Console.Out;
 var gate = new object();
 lock (gate) { output.WriteLine("READY"); output.Flush(); }

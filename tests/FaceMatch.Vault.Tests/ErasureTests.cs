@@ -83,7 +83,7 @@ public sealed class ErasureTests : IDisposable
         Assert.NotNull(await vault.Templates.GetAsync(other, otherId));
     }
 
-    private static byte[] ReadRaw(Vault vault, byte[] key)
+    private static byte[] ReadRaw(FaceMatchVault vault, byte[] key)
     {
         Assert.True(vault.Store.TryRead(key, out var value));
         try { return value.Span.ToArray(); }

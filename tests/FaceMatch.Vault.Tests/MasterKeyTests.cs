@@ -44,7 +44,7 @@ public sealed class MasterKeyTests : IDisposable
     {
         await using (var vault = await TestVault.OpenAsync(_dir.Path)) { }
         var other = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray());
-        var ex = await Assert.ThrowsAsync<VaultConfigurationException>(() => Vault.OpenAsync(TestVault.Options(_dir.Path, masterKey: other)));
+        var ex = await Assert.ThrowsAsync<VaultConfigurationException>(() => FaceMatchVault.OpenAsync(TestVault.Options(_dir.Path, masterKey: other)));
         Assert.Contains("does not match", ex.Message);
         await using (var vault = await TestVault.OpenAsync(_dir.Path)) { } // the right key still opens it
     }

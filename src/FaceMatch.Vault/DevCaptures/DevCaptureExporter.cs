@@ -16,12 +16,13 @@ public static class DevCaptureExporter
     {
         ArgumentNullException.ThrowIfNull(store);
         if (string.IsNullOrWhiteSpace(outputDirectory)) throw new VaultArgumentException("an output directory is required");
+        var captures = store.Enumerate(tenantId);
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(outputDirectory);
         else Directory.CreateDirectory(outputDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var count = 0;
         await using var manifest = new FileStream(Path.Combine(outputDirectory, ManifestName), FileMode.Create, FileAccess.Write);
-        foreach (var capture in store.Enumerate(tenantId))
+        foreach (var capture in captures)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var fileName = $"{capture.CaptureId}.{capture.Format}";

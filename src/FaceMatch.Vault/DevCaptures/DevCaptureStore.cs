@@ -81,8 +81,14 @@ public sealed class DevCaptureStore
     /// <summary>The tenant's captures, oldest first (for export).</summary>
     public IEnumerable<DevCapture> Enumerate(string tenantId)
     {
+        // Checked now, not on first iteration, so a caller learns of a bad tenant before it writes anything.
         if (!OpaqueId.TryParse(tenantId, out var tenant) || _tenants.Get(tenant) is null || _keys.TryGet(tenant) is not { } keys)
             throw new VaultArgumentException("unknown tenant");
+        return EnumerateCore(tenant, keys);
+    }
+
+    private IEnumerable<DevCapture> EnumerateCore(OpaqueId tenant, TenantKeys keys)
+    {
         foreach (var record in _store.Scan(StoreKeys.TenantPrefix(RecordType.DevCapture, tenant)))
             yield return Decode(Sealer.Open(keys.RecordKey, record.Key, record.Value));
     }

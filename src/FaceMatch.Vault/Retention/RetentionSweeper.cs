@@ -20,7 +20,7 @@ public sealed class RetentionSweeper : IAsyncDisposable
     private static readonly RecordType[] TenantScopedTypes =
         [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey, RecordType.TenantKey];
 
-    private readonly Vault _vault;
+    private readonly FaceMatchVault _vault;
     private readonly TimeSpan _interval;
     private readonly bool _compact;
     private readonly SemaphoreSlim _sweeping = new(1, 1);
@@ -29,7 +29,7 @@ public sealed class RetentionSweeper : IAsyncDisposable
 
     /// <param name="interval">Time between sweeps on the vault's clock (default 1 hour).</param>
     /// <param name="compactAfterPurge">Compact after a sweep that removed something (default true).</param>
-    public RetentionSweeper(Vault vault, TimeSpan? interval = null, bool compactAfterPurge = true)
+    public RetentionSweeper(FaceMatchVault vault, TimeSpan? interval = null, bool compactAfterPurge = true)
     {
         _vault = vault;
         _interval = interval ?? TimeSpan.FromHours(1);

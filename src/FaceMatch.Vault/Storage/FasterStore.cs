@@ -33,7 +33,13 @@ internal sealed class FasterStore : IAsyncDisposable
         _settings = settings;
         Directory = directory;
         _logDirectory = Path.Combine(directory, "log");
-        System.IO.Directory.CreateDirectory(_logDirectory);
+        // Owner-only: the files are ciphertext, but their sizes and timing are still nobody else's business.
+        if (OperatingSystem.IsWindows()) System.IO.Directory.CreateDirectory(_logDirectory);
+        else
+        {
+            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            System.IO.Directory.CreateDirectory(_logDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         _lock = AcquireLock(directory);
         var checkpointDirectory = Path.Combine(directory, "checkpoints");
         System.IO.Directory.CreateDirectory(checkpointDirectory);

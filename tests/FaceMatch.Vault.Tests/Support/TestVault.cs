@@ -17,7 +17,7 @@ public static class TestVault
         MaxDevCaptureBytes = 64 * 1024,
     };
 
-    public static Task<Vault> OpenAsync(string directory, TimeProvider? clock = null) => Vault.OpenAsync(Options(directory, clock));
+    public static Task<FaceMatchVault> OpenAsync(string directory, TimeProvider? clock = null) => FaceMatchVault.OpenAsync(Options(directory, clock));
 
     public static float[] RandomVector(Random random, int dimension = 128)
     {

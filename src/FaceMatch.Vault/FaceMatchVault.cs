@@ -13,14 +13,14 @@ namespace FaceMatch.Vault;
 /// under the system key), and per tenant, sealed under the tenant's own data key, templates, development
 /// captures, usage records and counters. Every mutating call returns only once its write is durable.
 /// </summary>
-public sealed class Vault : IAsyncDisposable
+public sealed class FaceMatchVault : IAsyncDisposable
 {
     public const string StoreDirectoryName = "vault";
 
     private readonly FasterStore _store;
     private readonly KeyRing _keys;
 
-    private Vault(VaultOptions options, FasterStore store, KeyRing keys)
+    private FaceMatchVault(VaultOptions options, FasterStore store, KeyRing keys)
     {
         Options = options;
         _store = store;
@@ -43,7 +43,7 @@ public sealed class Vault : IAsyncDisposable
     internal KeyRing Keys => _keys;
 
     /// <summary>Opens the vault in <see cref="VaultOptions.DataDirectory"/>, recovering the last durable state.</summary>
-    public static async Task<Vault> OpenAsync(VaultOptions options)
+    public static async Task<FaceMatchVault> OpenAsync(VaultOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -55,7 +55,7 @@ public sealed class Vault : IAsyncDisposable
         {
             store = await FasterStore.OpenAsync(Path.Combine(options.DataDirectory, StoreDirectoryName), options.Store).ConfigureAwait(false);
             var keys = await KeyRing.OpenAsync(store, masterKey).ConfigureAwait(false);
-            return new Vault(options, store, keys);
+            return new FaceMatchVault(options, store, keys);
         }
         catch
         {
