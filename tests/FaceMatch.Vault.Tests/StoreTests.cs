@@ -142,4 +142,33 @@ public sealed class StoreTests : IDisposable
         }
         await using (var again = await FasterStore.OpenAsync(_dir.Path, Small)) { }
     }
+
+    [Fact]
+    public async Task Records_evicted_to_disk_are_read_scanned_and_compacted()
+    {
+        // Two 64 KiB pages in memory, about 1.2 MiB of records: most reads go to the log files.
+        var tiny = new StoreSettings { PageSizeBits = 16, MemorySizeBits = 17, IndexSizeBytes = 1 << 14 };
+        await using var store = await FasterStore.OpenAsync(_dir.Path, tiny);
+        for (var i = 0; i < 4000; i++)
+        {
+            store.Upsert(Key(i), Value(i));
+            if (i % 500 == 499) await store.CommitAsync();
+        }
+        await store.CommitAsync();
+        Assert.True(store.Addresses.Head > 1L << 20, "expected most of the log to be evicted from memory");
+        for (var i = 0; i < 4000; i += 3) store.Delete(Key(i));
+        await store.CommitAsync();
+
+        for (var i = 0; i < 4000; i += 7)
+        {
+            if (i % 3 == 0) Assert.False(store.Exists(Key(i)));
+            else Assert.Equal(Value(i), Read(store, Key(i)));
+        }
+        Assert.Equal(4000 - 1334, store.Scan([0x10]).Count());
+
+        await store.CompactAsync();
+        Assert.Empty(TestVault.FilesContaining(_dir.Path, Value(3)));
+        Assert.Equal(Value(3998), Read(store, Key(3998)));
+        Assert.Equal(4000 - 1334, store.Scan([0x10]).Count());
+    }
 }
