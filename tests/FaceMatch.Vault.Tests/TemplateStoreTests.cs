@@ -133,6 +133,11 @@ public sealed class TemplateStoreTests : IDisposable
         Assert.Equal(raw.Keys.OrderBy(k => k), gallery.Select(g => g.TemplateId).OrderBy(k => k));
         foreach (var g in gallery)
             Assert.True(TestVault.Cosine(g.ProtectedTemplate, vault.Templates.ProtectProbe(tenant, raw[g.TemplateId])) > 1 - 1e-6);
+
+        var all = vault.Templates.EnumerateAll().ToList();
+        Assert.Equal(raw.Count + 1, all.Count);
+        Assert.Single(all, t => t.TenantId == other);
+        Assert.Equal(raw.Keys.OrderBy(k => k), all.Where(t => t.TenantId == tenant).Select(t => t.Template.TemplateId).OrderBy(k => k));
     }
 
     [Fact]

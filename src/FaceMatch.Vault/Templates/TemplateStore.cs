@@ -139,6 +139,28 @@ public sealed class TemplateStore
         }
     }
 
+    /// <summary>
+    /// Every live template of every tenant in one pass over the log (the gallery load at server start; a
+    /// per-tenant <see cref="Enumerate"/> reads the whole log each time, as FASTER keeps no key order).
+    /// </summary>
+    public IEnumerable<(string TenantId, StoredTemplate Template)> EnumerateAll()
+    {
+        var now = _clock.GetUtcNow();
+        var tenants = new Dictionary<OpaqueId, (TenantKeys Keys, Policy Policy)?>();
+        foreach (var record in _store.Scan(StoreKeys.TypePrefix(RecordType.Template)))
+        {
+            var tenant = StoreKeys.TenantOf(record.Key);
+            if (!tenants.TryGetValue(tenant, out var resolved))
+            {
+                resolved = Resolve(tenant.ToString()) is { } r ? (r.Keys, r.Policy) : null;
+                tenants[tenant] = resolved;
+            }
+            if (resolved is not { } found) continue; // a deleted tenant's leftovers, for the sweeper
+            var template = Decode(Sealer.Open(found.Keys.RecordKey, record.Key, record.Value));
+            if (!IsExpired(template, found.Policy, now)) yield return (tenant.ToString(), ToStored(template, found.Policy));
+        }
+    }
+
     /// <summary>The probe in the tenant's protected space (same rotation as the stored templates).</summary>
     public float[] ProtectProbe(string tenantId, ReadOnlySpan<float> probe)
     {
