@@ -88,7 +88,9 @@ internal sealed class KeyRing : IDisposable
     public void Shred(OpaqueId tenant)
     {
         _store.Delete(StoreKeys.ById(RecordType.TenantKey, tenant));
-        if (_tenants.TryRemove(tenant, out var keys)) keys.Dispose();
+        // Dropped, not wiped: an operation still in flight may hold these keys, and wiping them under it
+        // would seal its record under an all-zero key. Unreferenced, they are collected with the last user.
+        _tenants.TryRemove(tenant, out _);
     }
 
     public void Dispose()
