@@ -1,0 +1,79 @@
+using FaceMatch.Vault.Crypto;
+using FaceMatch.Vault.DevCaptures;
+using FaceMatch.Vault.Storage;
+using FaceMatch.Vault.Templates;
+using FaceMatch.Vault.Tenants;
+using FaceMatch.Vault.Tokens;
+using FaceMatch.Vault.Usage;
+
+namespace FaceMatch.Vault;
+
+/// <summary>
+/// Everything FaceMatch persists, in one FASTER store under <c>&lt;data&gt;/vault</c>: tenants and tokens (sealed
+/// under the system key), and per tenant, sealed under the tenant's own data key, templates, development
+/// captures, usage records and counters. Every mutating call returns only once its write is durable.
+/// </summary>
+public sealed class FaceMatchVault : IAsyncDisposable
+{
+    public const string StoreDirectoryName = "vault";
+
+    private readonly FasterStore _store;
+    private readonly KeyRing _keys;
+
+    private FaceMatchVault(VaultOptions options, FasterStore store, KeyRing keys)
+    {
+        Options = options;
+        _store = store;
+        _keys = keys;
+        Tenants = new TenantStore(store, keys, options.Clock);
+        Tokens = new TokenStore(store, keys, Tenants, options.Clock);
+        Usage = new UsageStore(store, keys, Tenants, options.Clock, options.DeviceKeyRotationDays);
+        Templates = new TemplateStore(store, keys, Tenants, Usage, options.Clock, options);
+        DevCaptures = new DevCaptureStore(store, keys, Tenants, Tokens, options.Clock, options);
+    }
+
+    public VaultOptions Options { get; }
+    public TenantStore Tenants { get; }
+    public TokenStore Tokens { get; }
+    public TemplateStore Templates { get; }
+    public DevCaptureStore DevCaptures { get; }
+    public UsageStore Usage { get; }
+
+    internal FasterStore Store => _store;
+    internal KeyRing Keys => _keys;
+
+    /// <summary>Opens the vault in <see cref="VaultOptions.DataDirectory"/>, recovering the last durable state.</summary>
+    public static async Task<FaceMatchVault> OpenAsync(VaultOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var configured = options.MasterKeyBase64
+            ?? (options.UseEnvironmentMasterKey ? Environment.GetEnvironmentVariable(MasterKeySource.EnvironmentVariable) : null);
+        var masterKey = MasterKeySource.Load(options.DataDirectory, configured);
+        FasterStore? store = null;
+        try
+        {
+            store = await FasterStore.OpenAsync(Path.Combine(options.DataDirectory, StoreDirectoryName), options.Store).ConfigureAwait(false);
+            var keys = await KeyRing.OpenAsync(store, masterKey).ConfigureAwait(false);
+            return new FaceMatchVault(options, store, keys);
+        }
+        catch
+        {
+            if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally { Array.Clear(masterKey); }
+    }
+
+    /// <summary>
+    /// Rewrites the log so that no file in the data directory holds a byte of a deleted, expired or superseded
+    /// record. Runs alongside reads and writes; waits for running enumerations to finish first.
+    /// </summary>
+    public async Task CompactAsync() => await _store.CompactAsync().ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _keys.Dispose();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using FaceMatch.Vault.Crypto;
+using FaceMatch.Vault.Encoding;
+using FaceMatch.Vault.Storage;
+
+namespace FaceMatch.Vault.Tenants;
+
+/// <summary>
+/// Tenants and their policies. Tenant records are sealed under the system key; creating a tenant also creates
+/// its data key. Deleting a tenant shreds that key first (everything of the tenant becomes unreadable at once),
+/// then purges its records; compaction then removes the bytes from disk.
+/// </summary>
+public sealed class TenantStore
+{
+    public const int MaxNameLength = 200;
+    private static readonly RecordType[] SiloedTypes =
+        [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey];
+
+    private readonly FasterStore _store;
+    private readonly KeyRing _keys;
+    private readonly TimeProvider _clock;
+    private readonly ConcurrentDictionary<OpaqueId, Tenant> _cache = new();
+
+    internal TenantStore(FasterStore store, KeyRing keys, TimeProvider clock)
+    {
+        _store = store;
+        _keys = keys;
+        _clock = clock;
+    }
+
+    /// <summary>Raised after a tenant is deleted (caches elsewhere drop it).</summary>
+    internal event Action<OpaqueId>? Deleted;
+
+    public async Task<Tenant> CreateAsync(string name, Policy? policy = null)
+    {
+        name = (name ?? "").Trim();
+        if (name.Length is 0 or > MaxNameLength) throw new VaultArgumentException($"tenant name must be 1..{MaxNameLength} characters");
+        policy ??= Policy.Default;
+        policy.Validate();
+        var id = OpaqueId.New();
+        var tenant = new Tenant(id.ToString(), name, policy, _clock.GetUtcNow());
+        // Tenant record before key, and on delete key before record: a data key never exists without its
+        // tenant, so the sweeper can treat a key without a tenant as left over.
+        Write(id, tenant);
+        _keys.CreateTenantKey(id);
+        await _store.CommitAsync().ConfigureAwait(false);
+        return tenant;
+    }
+
+    /// <summary>The tenant, or null if the id is malformed, unknown or deleted.</summary>
+    public Tenant? Get(string? tenantId) => OpaqueId.TryParse(tenantId, out var id) ? Get(id) : null;
+
+    internal Tenant? Get(OpaqueId id)
+    {
+        if (_cache.TryGetValue(id, out var cached)) return cached;
+        var key = StoreKeys.ById(RecordType.Tenant, id);
+        if (!_store.TryRead(key, out var sealedValue)) return null;
+        try
+        {
+            var tenant = Decode(Sealer.Open(_keys.SystemKey, key, sealedValue.Span));
+            return _cache.GetOrAdd(id, tenant);
+        }
+        finally { sealedValue.Release(); }
+    }
+
+    public IReadOnlyList<Tenant> List()
+    {
+        var prefix = StoreKeys.TypePrefix(RecordType.Tenant);
+        return _store.Scan(prefix).Select(r => Decode(Sealer.Open(_keys.SystemKey, r.Key, r.Value))).OrderBy(t => t.Created).ToList();
+    }
+
+    public async Task<Tenant?> SetPolicyAsync(string tenantId, Policy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        if (!OpaqueId.TryParse(tenantId, out var id) || Get(id) is not { } current) return null;
+        var updated = current with { Policy = policy };
+        Write(id, updated);
+        await _store.CommitAsync().ConfigureAwait(false);
+        return updated;
+    }
+
+    /// <summary>
+    /// Deletes the tenant: its data key is destroyed first (crypto-shredding), then its records, tokens and
+    /// counters are purged. Returns false if there was no such tenant.
+    /// </summary>
+    public async Task<bool> DeleteAsync(string tenantId)
+    {
+        if (!OpaqueId.TryParse(tenantId, out var id) || Get(id) is null) return false;
+        _keys.Shred(id);
+        _store.Delete(StoreKeys.ById(RecordType.Tenant, id));
+        _cache.TryRemove(id, out _);
+        // Commit the shredding before the (longer) purge: from here on nothing of the tenant can be decrypted.
+        await _store.CommitAsync().ConfigureAwait(false);
+        PurgeSiloedRecords(id);
+        Deleted?.Invoke(id);
+        await _store.CommitAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Deletes every record under the tenant's prefix; also used by the sweeper for orphans.</summary>
+    internal int PurgeSiloedRecords(OpaqueId id)
+    {
+        var purged = 0;
+        foreach (var type in SiloedTypes)
+        {
+            foreach (var record in _store.Scan(StoreKeys.TenantPrefix(type, id)).ToList())
+            {
+                _store.Delete(record.Key);
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    private void Write(OpaqueId id, Tenant tenant)
+    {
+        var writer = new RecordWriter(128).Header(RecordKind.Tenant).Raw(id.ToBytes()).String(tenant.Name)
+            .I64(tenant.Created.ToUnixTimeMilliseconds())
+            .U8((byte)tenant.Policy.Liveness).VarUInt(tenant.Policy.TemplateRetentionDays)
+            .VarUInt(tenant.Policy.DevCaptureRetentionDays).VarUInt(tenant.Policy.UsageRetentionDays)
+            .F32(tenant.Policy.MatchThreshold);
+        var key = StoreKeys.ById(RecordType.Tenant, id);
+        _store.Upsert(key, Sealer.Seal(_keys.SystemKey, key, writer.Written));
+        _cache[id] = tenant;
+    }
+
+    private static Tenant Decode(byte[] plaintext)
+    {
+        var reader = new RecordReader(plaintext);
+        reader.Header(RecordKind.Tenant);
+        var id = OpaqueId.FromBytes(reader.Raw(OpaqueId.ByteLength));
+        var name = reader.String(MaxNameLength * 4);
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(reader.I64());
+        var policy = new Policy
+        {
+            Liveness = (LivenessMode)reader.U8(),
+            TemplateRetentionDays = (uint)reader.VarUInt(),
+            DevCaptureRetentionDays = (uint)reader.VarUInt(),
+            UsageRetentionDays = (uint)reader.VarUInt(),
+            MatchThreshold = reader.F32(),
+        };
+        reader.End();
+        return new Tenant(id.ToString(), name, policy, created);
+    }
+}
