@@ -8,25 +8,26 @@ namespace FaceMatch.Matching.Kernels;
 /// </summary>
 internal static unsafe class DotKernels
 {
-    /// <summary>Raw dot product of one row with one prepared query (two accumulators to halve the dependency chain).</summary>
+    /// <summary>
+    /// Raw dot product of one row with one prepared query. One accumulator, steps in order: exactly the chain
+    /// <see cref="Score1{TOps,TAcc,TRow}"/> and <see cref="Score4{TOps,TAcc,TRow}"/> run per row, so a row scores the
+    /// same bits whichever kernel, block position, partition or batch it is scored in (ties and compaction stay
+    /// deterministic).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotRow<TOps, TAcc, TRow>(byte* row, byte* query, int steps)
         where TOps : struct, IDotOps<TAcc, TRow>
         where TAcc : struct
         where TRow : struct
     {
-        TAcc a0 = TOps.Zero(), a1 = TOps.Zero();
-        int s = 0;
-        for (; s + 2 <= steps; s += 2)
+        TAcc acc = TOps.Zero();
+        for (int s = 0; s < steps; s++)
         {
-            a0 = TOps.Accumulate(a0, TOps.LoadRow(row), query);
-            a1 = TOps.Accumulate(a1, TOps.LoadRow(row + TOps.RowBytesPerStep), query + TOps.QueryBytesPerStep);
-            row += 2 * TOps.RowBytesPerStep;
-            query += 2 * TOps.QueryBytesPerStep;
+            acc = TOps.Accumulate(acc, TOps.LoadRow(row), query);
+            row += TOps.RowBytesPerStep;
+            query += TOps.QueryBytesPerStep;
         }
-        if (s < steps)
-            a0 = TOps.Accumulate(a0, TOps.LoadRow(row), query);
-        return TOps.Reduce(TOps.Add(a0, a1));
+        return TOps.Reduce(acc);
     }
 
     /// <summary>
