@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FaceMatch.Matching.Search;
 
 /// <summary>
@@ -31,6 +33,9 @@ internal sealed class TopK
     public static bool Better(float score, int row, float otherScore, int otherRow) =>
         score > otherScore || (score == otherScore && row < otherRow);
 
+    // Called only for the rare rows that pass the gate: kept out of line (small scan loop) and fully optimised
+    // from the first call (a benchmark's first passes would otherwise time tier-0 code).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public void Offer(float score, int row)
     {
         if (!(score >= _minScore)) return;
