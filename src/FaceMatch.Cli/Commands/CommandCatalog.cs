@@ -9,5 +9,6 @@ internal static class CommandCatalog
     [
         ServeCommand.Create(),
         DevDataCommand.Create(),
+        BenchCommand.Create(),
     ];
 }

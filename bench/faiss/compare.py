@@ -1,0 +1,176 @@
+#!/usr/bin/python3
+"""FaceMatch 1:N scan vs FAISS IndexFlatIP on the same N, d, threads and batch.
+
+Runs `facematch bench match --json` (ours) and a FAISS IndexFlatIP search over a random L2-normalised gallery of
+the same shape, interleaved (ours, FAISS, ours, FAISS, ...) because the machine may be shared, and prints the
+medians and the ours/FAISS ratios. Also runs `facematch bench membw --json` between repeats and reports the
+single-thread float32 scan as a fraction of the measured single-thread read bandwidth.
+
+FAISS here is Debian's python3-faiss 1.7.3 (`import faiss`; built GENERIC, i.e. without AVX2 kernels, over the
+system libblas). Queries are random unit vectors in both; FAISS's speed does not depend on the data.
+
+Examples:
+  bench/faiss/compare.py --n 200000 --dim 512 --threads 1 --batch 1 --dtypes f32,i8
+  bench/faiss/compare.py --exe out/facematch --n 1000000 --dim 128 --repeats 3 --json-out /tmp/cmp.json
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--exe", help="facematch executable (default: out/facematch if built, else `dotnet run` of src/FaceMatch.Cli)")
+    p.add_argument("--n", type=int, default=200_000)
+    p.add_argument("--dim", type=int, default=512)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--queries", type=int, default=200, help="timed queries per run")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--dtypes", default="f32,i8", help="comma-separated: f32,f16,i8")
+    p.add_argument("--repeats", type=int, default=3, help="interleaved runs of each side; medians are reported")
+    p.add_argument("--agreement-queries", type=int, default=1000)
+    p.add_argument("--no-membw", action="store_true", help="skip the bandwidth measurement")
+    p.add_argument("--json-out", help="also write all raw results here")
+    return p.parse_args()
+
+
+def repo_root():
+    return os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def facematch_command(args):
+    if args.exe:
+        return [os.path.abspath(args.exe)]
+    built = os.path.join(repo_root(), "out", "facematch")
+    if os.path.exists(built):
+        return [built]
+    # Build once, then run the built dll (dotnet run would rebuild-check every time).
+    proj = os.path.join(repo_root(), "src", "FaceMatch.Cli")
+    subprocess.run(["dotnet", "build", "-c", "Release", "--nologo", "-v", "quiet", proj], check=True)
+    return ["dotnet", os.path.join(proj, "bin", "Release", "net10.0", "facematch.dll")]
+
+
+def run_ours(cmd, args, dtype):
+    argv = cmd + ["bench", "match", "--json", "--n", str(args.n), "--dim", str(args.dim), "--threads", str(args.threads),
+                  "--batch", str(args.batch), "--queries", str(args.queries), "--k", str(args.k), "--dtype", dtype,
+                  "--agreement-queries", str(args.agreement_queries if dtype != "f32" else 0)]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def run_membw(cmd, threads):
+    argv = cmd + ["bench", "membw", "--json", "--threads", str(threads), "--repeats", "5"]
+    return json.loads(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+
+
+class Faiss:
+    """A FAISS IndexFlatIP over a random normalised gallery; built once, timed many times."""
+
+    def __init__(self, args):
+        import faiss
+        import numpy as np
+        self.np, self.faiss = np, faiss
+        faiss.omp_set_num_threads(args.threads)
+        rng = np.random.default_rng(42)
+        self.index = faiss.IndexFlatIP(args.dim)
+        chunk = 100_000
+        for start in range(0, args.n, chunk):  # in chunks: the float64 temporaries of 1M x 512 would need 4 GB
+            x = rng.standard_normal((min(chunk, args.n - start), args.dim), dtype=np.float32)
+            x /= np.linalg.norm(x, axis=1, keepdims=True)
+            self.index.add(x)
+        q = rng.standard_normal((args.queries, args.dim), dtype=np.float32)
+        self.queries = q / np.linalg.norm(q, axis=1, keepdims=True)
+        self.args = args
+
+    def run(self):
+        a = self.args
+        passes = (a.queries + a.batch - 1) // a.batch
+        self.index.search(self.queries[: a.batch], a.k)  # warm-up
+        self.index.search(self.queries[: a.batch], a.k)
+        pass_ms = []
+        t0 = time.perf_counter()
+        for p in range(passes):
+            t = time.perf_counter()
+            self.index.search(self.queries[p * a.batch:(p + 1) * a.batch], a.k)
+            pass_ms.append((time.perf_counter() - t) * 1000)
+        seconds = time.perf_counter() - t0
+        bytes_per_pass = a.n * a.dim * 4
+        return {"queries_per_sec": a.queries / seconds, "gb_per_sec": passes * bytes_per_pass / seconds / 1e9,
+                "ms_per_pass_p50": statistics.median(pass_ms), "seconds": seconds}
+
+
+def main():
+    args = parse_args()
+    dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    # FAISS's OpenMP and BLAS threads follow --threads.
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    cmd = facematch_command(args)
+    print(f"# facematch: {' '.join(cmd)}", file=sys.stderr)
+    print(f"# building FAISS IndexFlatIP n={args.n} d={args.dim}", file=sys.stderr)
+    faiss_index = Faiss(args)
+
+    ours = {d: [] for d in dtypes}
+    theirs, membw = [], []
+    for r in range(args.repeats):
+        if not args.no_membw:
+            membw.append(run_membw(cmd, args.threads))
+        for d in dtypes:
+            ours[d].append(run_ours(cmd, args, d))
+            print(f"# repeat {r + 1}: ours {d} {ours[d][-1]['queries_per_sec']:.1f} q/s", file=sys.stderr)
+            theirs.append(faiss_index.run())  # FAISS after each of ours: interleaved
+            print(f"# repeat {r + 1}: faiss   {theirs[-1]['queries_per_sec']:.1f} q/s", file=sys.stderr)
+
+    med = lambda xs, key: statistics.median(x[key] for x in xs)
+    faiss_qps = med(theirs, "queries_per_sec")
+    summary = {
+        "n": args.n, "dim": args.dim, "threads": args.threads, "batch": args.batch, "k": args.k,
+        "queries": args.queries, "repeats": args.repeats,
+        "faiss": {"queries_per_sec": faiss_qps, "gb_per_sec": med(theirs, "gb_per_sec"),
+                  "ms_per_pass_p50": med(theirs, "ms_per_pass_p50")},
+        "ours": {},
+    }
+    if membw:
+        summary["membw"] = {"single_thread_gb_per_sec": med(membw, "single_thread_gb_per_sec"),
+                            "multi_thread_gb_per_sec": med(membw, "multi_thread_gb_per_sec"),
+                            "threads": args.threads}
+    for d in dtypes:
+        entry = {"queries_per_sec": med(ours[d], "queries_per_sec"), "gb_per_sec": med(ours[d], "gb_per_sec"),
+                 "ms_per_pass_p50": med(ours[d], "ms_per_pass_p50"), "kernel": ours[d][0]["kernel"],
+                 "strategy": ours[d][0]["strategy"]}
+        entry["ratio_vs_faiss"] = entry["queries_per_sec"] / faiss_qps
+        for key in ("top1_agreement", "top1_agreement_genuine", "top1_agreement_random"):
+            if key in ours[d][0]:
+                entry[key] = min(x[key] for x in ours[d])
+        if membw and d == "f32":
+            bw = summary["membw"]["single_thread_gb_per_sec" if args.threads == 1 else "multi_thread_gb_per_sec"]
+            entry["fraction_of_read_bandwidth"] = entry["gb_per_sec"] / bw
+        summary["ours"][d] = entry
+
+    print(f"n={args.n} d={args.dim} threads={args.threads} batch={args.batch} k={args.k} "
+          f"(medians of {args.repeats} interleaved runs)")
+    print(f"  FAISS IndexFlatIP f32: {faiss_qps:10.1f} q/s  {summary['faiss']['gb_per_sec']:6.2f} GB/s")
+    for d, e in summary["ours"].items():
+        extra = ""
+        if "top1_agreement" in e:
+            extra += f"  top1 agreement genuine {e['top1_agreement_genuine']:.4f} random {e['top1_agreement_random']:.4f}"
+        if "fraction_of_read_bandwidth" in e:
+            extra += f"  {100 * e['fraction_of_read_bandwidth']:.0f}% of read bandwidth"
+        print(f"  ours {d:>3} ({e['strategy']}, {e['kernel']}): {e['queries_per_sec']:10.1f} q/s  {e['gb_per_sec']:6.2f} GB/s"
+              f"  ratio {e['ratio_vs_faiss']:.2f}x{extra}")
+    if membw:
+        print(f"  read bandwidth: 1 thread {summary['membw']['single_thread_gb_per_sec']:.2f} GB/s, "
+              f"{args.threads} threads {summary['membw']['multi_thread_gb_per_sec']:.2f} GB/s")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"summary": summary, "ours": ours, "faiss": theirs, "membw": membw}, f, indent=2)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

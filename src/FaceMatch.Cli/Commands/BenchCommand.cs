@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FaceMatch.Cli.Commands.Bench;
+using FaceMatch.Matching.Galleries;
+using FaceMatch.Matching.Kernels;
+
+namespace FaceMatch.Cli.Commands;
+
+/// <summary>
+/// `facematch bench`: measurements of this machine and of FaceMatch's hot paths. Each subcommand lives in
+/// Commands/Bench/ and is added in <see cref="Create"/>; other areas add theirs the same way.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, memory bandwidth.");
+        command.Subcommands.Add(Match());
+        command.Subcommands.Add(MemoryBandwidth());
+        return command;
+    }
+
+    private static Command Match()
+    {
+        var n = Positive("--n", "Gallery size (rows).", 200_000);
+        var dim = Positive("--dim", "Vector dimension.", 512);
+        var queries = Positive("--queries", "Timed queries.", 200);
+        var threads = Positive("--threads", "Threads per scan (partitioned rows).", 1);
+        var batch = Positive("--batch", "Queries per scan pass (they share one read of the gallery).", 1);
+        var k = Positive("--k", "Results per query.", 10);
+        var seed = new Option<int>("--seed") { Description = "Random seed for gallery and queries.", DefaultValueFactory = _ => 42 };
+        var dtype = new Option<string>("--dtype") { Description = "Scanned element type: f32, f16 or i8.", DefaultValueFactory = _ => "f32" };
+        dtype.AcceptOnlyFromAmong("f32", "f16", "i8");
+        var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256).", DefaultValueFactory = _ => KernelPath.Auto };
+        var strategy = new Option<SearchStrategy?>("--strategy") { Description = "Exact, CompressedOnly or TwoStage (default: f32 Exact, f16 CompressedOnly, i8 TwoStage)." };
+        var rerank = new Option<int>("--rerank-depth") { Description = "Two-stage candidates per query (0 = max(4k, 32)).", DefaultValueFactory = _ => 0 };
+        var probe = new Option<string>("--probe") { Description = "Timed queries: random directions or genuine (enrolled vector + noise).", DefaultValueFactory = _ => "random" };
+        probe.AcceptOnlyFromAmong("random", "genuine");
+        var agreement = new Option<int>("--agreement-queries") { Description = "Queries of each kind (genuine, random) for f16/i8 top-1 agreement.", DefaultValueFactory = _ => 1000 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed scan passes first (at least).", DefaultValueFactory = _ => 2 };
+        var warmupSeconds = new Option<double>("--warmup-seconds") { Description = "Keep warming up at least this long (JIT tiering).", DefaultValueFactory = _ => 1.0 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+
+        var command = new Command("match", "Time 1:N top-k search over a seeded random L2-normalised gallery.");
+        foreach (var o in new Option[] { n, dim, queries, threads, dtype, batch, k, seed, kernel, strategy, rerank, probe, agreement, warmup, warmupSeconds, json })
+            command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var config = new MatchBenchConfig
+            {
+                N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Threads = parse.GetValue(threads),
+                Batch = parse.GetValue(batch), K = parse.GetValue(k), Seed = parse.GetValue(seed), Kernel = parse.GetValue(kernel),
+                Precision = parse.GetValue(dtype) switch { "f16" => VectorPrecision.Float16, "i8" => VectorPrecision.Int8, _ => VectorPrecision.Float32 },
+                Strategy = parse.GetValue(strategy), RerankDepth = Math.Max(0, parse.GetValue(rerank)), Probe = parse.GetValue(probe) ?? "random",
+                AgreementQueries = Math.Max(0, parse.GetValue(agreement)), WarmupPasses = Math.Max(0, parse.GetValue(warmup)),
+                WarmupSeconds = Math.Max(0, parse.GetValue(warmupSeconds)),
+            };
+            return Emit(parse.GetValue(json), w => MatchBenchmark.Run(config, w));
+        });
+        return command;
+    }
+
+    private static Command MemoryBandwidth()
+    {
+        var sizeMb = Positive("--size-mb", "Buffer size in MiB (well above the last-level cache).", 1024);
+        var threads = new Option<int>("--threads") { Description = "Threads for the multi-threaded figure (default: all processors).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var repeats = Positive("--repeats", "Timed passes per figure (median reported).", 7);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("membw", "Streaming read bandwidth, single thread and T threads.");
+        foreach (var o in new Option[] { sizeMb, threads, repeats, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            long bytes = parse.GetValue(sizeMb) * 1024L * 1024;
+            int t = Math.Max(1, parse.GetValue(threads));
+            int r = parse.GetValue(repeats);
+            return Emit(parse.GetValue(json), w =>
+            {
+                var single = MemoryBandwidthProbe.Measure(bytes, 1, r);
+                var multi = MemoryBandwidthProbe.Measure(bytes, t, r);
+                w.WriteStartObject();
+                w.WriteString("benchmark", "membw");
+                w.WriteNumber("bytes", single.Bytes);
+                w.WriteNumber("repeats", r);
+                w.WriteNumber("single_thread_gb_per_sec", Math.Round(single.GbPerSec, 3));
+                w.WriteNumber("single_thread_best_gb_per_sec", Math.Round(single.BestGbPerSec, 3));
+                w.WriteNumber("threads", t);
+                w.WriteNumber("multi_thread_gb_per_sec", Math.Round(multi.GbPerSec, 3));
+                w.WriteNumber("multi_thread_best_gb_per_sec", Math.Round(multi.BestGbPerSec, 3));
+                w.WriteString("cpu", KernelSupport.DescribeCpu());
+                w.WriteNumber("processors", Environment.ProcessorCount);
+                w.WriteEndObject();
+            });
+        });
+        return command;
+    }
+
+    private static Option<int> Positive(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive integer");
+        });
+        return option;
+    }
+
+    /// <summary>Runs a benchmark writing JSON to stdout; bad arguments the library refuses become exit code 2 with the reason.</summary>
+    private static int Emit(bool compact, Action<Utf8JsonWriter> run)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        try
+        {
+            using (var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = !compact, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                run(writer);
+            stdout.WriteByte((byte)'\n');
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException)
+        {
+            Console.Error.WriteLine($"facematch bench: {e.Message}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FaceMatch.Matching.Kernels;
+
+// float16 rows · float32 query.
+//
+// .NET 10 has no VCVTPH2PS intrinsic, so rows are widened with integer operations only:
+//   bits32 = (signExtend(h) << 13) & 0x8FFFE000
+// puts the sign in bit 31 and the half's exponent and mantissa in the float's exponent and mantissa, which is the
+// half's value times 2^-112 (for normals, subnormals and zero alike; Inf/NaN never reach a gallery). The query is
+// prepared pre-multiplied by 2^112 (Float16Bits.QueryScale), so every product equals the exact half*query product:
+// scaling by a power of two is exact. Three integer operations per vector instead of a conversion instruction.
+
+/// <summary>Bit-level helpers shared by every float16 path.</summary>
+internal static class Float16Bits
+{
+    /// <summary>2^112: the factor the widened bits are short of; applied once to the query.</summary>
+    public static readonly float QueryScale = BitConverter.Int32BitsToSingle((112 + 127) << 23);
+
+    public const int Mask = unchecked((int)0x8FFFE000);
+
+    /// <summary>The half's value times 2^-112, as the vector paths compute it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Widen(short h) => BitConverter.Int32BitsToSingle((h << 13) & Mask);
+}
+
+internal unsafe struct Float16Scalar : IDotOps<float, Float32Scalar.Quad>
+{
+    public static int ElementsPerStep => 4;
+    public static int RowBytesPerStep => 8;
+    public static int QueryBytesPerStep => 16;
+    public static bool BiasedRows => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Zero() => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float32Scalar.Quad LoadRow(byte* row)
+    {
+        var p = (short*)row;
+        return new Float32Scalar.Quad
+        {
+            A = Float16Bits.Widen(p[0]), B = Float16Bits.Widen(p[1]),
+            C = Float16Bits.Widen(p[2]), D = Float16Bits.Widen(p[3]),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Accumulate(float acc, Float32Scalar.Quad r, byte* query) => Float32Scalar.Accumulate(acc, r, query);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float a, float b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(float acc) => acc;
+}
+
+/// <summary>Two float vectors widened from one vector of halves.</summary>
+internal struct Pair<TVec> where TVec : struct
+{
+    public TVec Lo, Hi;
+}
+
+internal unsafe struct Float16V128 : IDotOps<Vector128<float>, Pair<Vector128<float>>>
+{
+    public static int ElementsPerStep => 8;
+    public static int RowBytesPerStep => 16;
+    public static int QueryBytesPerStep => 32;
+    public static bool BiasedRows => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Zero() => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Pair<Vector128<float>> LoadRow(byte* row)
+    {
+        var h = Vector128.Load((short*)row);
+        var mask = Vector128.Create(Float16Bits.Mask);
+        return new Pair<Vector128<float>>
+        {
+            Lo = (Vector128.ShiftLeft(Vector128.WidenLower(h), 13) & mask).AsSingle(),
+            Hi = (Vector128.ShiftLeft(Vector128.WidenUpper(h), 13) & mask).AsSingle(),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Accumulate(Vector128<float> acc, Pair<Vector128<float>> row, byte* query)
+    {
+        var q = (float*)query;
+        acc = Vector128.FusedMultiplyAdd(row.Lo, Vector128.Load(q), acc);
+        return Vector128.FusedMultiplyAdd(row.Hi, Vector128.Load(q + 4), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector128<float> acc) => Vector128.Sum(acc);
+}
+
+internal unsafe struct Float16V256 : IDotOps<Vector256<float>, Pair<Vector256<float>>>
+{
+    public static int ElementsPerStep => 16;
+    public static int RowBytesPerStep => 32;
+    public static int QueryBytesPerStep => 64;
+    public static bool BiasedRows => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Zero() => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Pair<Vector256<float>> LoadRow(byte* row)
+    {
+        var h = Vector256.Load((short*)row);
+        var mask = Vector256.Create(Float16Bits.Mask);
+        return new Pair<Vector256<float>>
+        {
+            Lo = (Vector256.ShiftLeft(Vector256.WidenLower(h), 13) & mask).AsSingle(),
+            Hi = (Vector256.ShiftLeft(Vector256.WidenUpper(h), 13) & mask).AsSingle(),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Accumulate(Vector256<float> acc, Pair<Vector256<float>> row, byte* query)
+    {
+        var q = (float*)query;
+        acc = Vector256.FusedMultiplyAdd(row.Lo, Vector256.Load(q), acc);
+        return Vector256.FusedMultiplyAdd(row.Hi, Vector256.Load(q + 8), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector256<float> acc) => Vector256.Sum(acc);
+}
+
+internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<float>>>
+{
+    public static int ElementsPerStep => 32;
+    public static int RowBytesPerStep => 64;
+    public static int QueryBytesPerStep => 128;
+    public static bool BiasedRows => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Zero() => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Pair<Vector512<float>> LoadRow(byte* row)
+    {
+        var h = Vector512.Load((short*)row);
+        var mask = Vector512.Create(Float16Bits.Mask);
+        return new Pair<Vector512<float>>
+        {
+            Lo = (Vector512.ShiftLeft(Vector512.WidenLower(h), 13) & mask).AsSingle(),
+            Hi = (Vector512.ShiftLeft(Vector512.WidenUpper(h), 13) & mask).AsSingle(),
+        };
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Accumulate(Vector512<float> acc, Pair<Vector512<float>> row, byte* query)
+    {
+        var q = (float*)query;
+        acc = Vector512.FusedMultiplyAdd(row.Lo, Vector512.Load(q), acc);
+        return Vector512.FusedMultiplyAdd(row.Hi, Vector512.Load(q + 16), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Reduce(Vector512<float> acc) => Vector512.Sum(acc);
+}

@@ -1,0 +1,149 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using FaceMatch.Matching.Kernels;
+using FaceMatch.Matching.Storage;
+
+namespace FaceMatch.Matching.Search;
+
+/// <summary>
+/// The 1:N scan: rows [0, rowCount) of one matrix against a batch of prepared queries, each query feeding its own
+/// bounded top-k heap. Rows are cut into contiguous partitions, one per thread, each with private heaps merged
+/// at the end. Within a partition the rows go by in blocks small enough to stay in L2; every group of four
+/// queries scores the block with one kernel call, so a batch of B queries reads each row from memory once,
+/// not B times.
+/// </summary>
+internal static unsafe class ScanEngine
+{
+    /// <summary>Block size target: small enough that a block read for the first query group is still in L2 for the next.</summary>
+    private const int BlockBytes = 256 * 1024;
+    private const int MaxBlockRows = 1024;
+
+    /// <summary>
+    /// Scans and returns, per query, up to <paramref name="k"/> (score, row) pairs best first. Scores are the
+    /// matrix's own (exact for float32, approximate for float16/int8). Tombstoned rows never enter a heap.
+    /// </summary>
+    public static (float Score, int Row)[][] Run(in ScanMatrix matrix, int rowCount, PreparedQueries queries,
+        byte[] deadFlags, int k, float minScore, int threads)
+    {
+        // The caller decides how many threads are worth it; never more partitions than blocks of 64 rows.
+        int partitions = Math.Max(1, Math.Min(threads, (rowCount + 63) / 64));
+        var heaps = new TopK[partitions][];
+        for (int p = 0; p < partitions; p++)
+        {
+            heaps[p] = new TopK[queries.Count];
+            for (int q = 0; q < queries.Count; q++) heaps[p][q] = new TopK(k, minScore);
+        }
+
+        int blockRows = BlockRows(matrix.Stride);
+        // Partition boundaries on block multiples keep each thread's blocks aligned the same way as a single scan's.
+        int perPartition = (rowCount + partitions - 1) / partitions;
+        perPartition = (perPartition + blockRows - 1) / blockRows * blockRows;
+
+        if (partitions == 1)
+        {
+            ScanRange(matrix, 0, rowCount, queries, heaps[0], deadFlags, blockRows);
+        }
+        else
+        {
+            var m = matrix;
+            Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
+            {
+                int start = Math.Min(rowCount, p * perPartition);
+                int end = Math.Min(rowCount, start + perPartition);
+                if (start < end) ScanRange(m, start, end, queries, heaps[p], deadFlags, blockRows);
+            });
+        }
+
+        var results = new (float, int)[queries.Count][];
+        var merged = new List<(float Score, int Row)>(k * partitions);
+        for (int q = 0; q < queries.Count; q++)
+        {
+            merged.Clear();
+            for (int p = 0; p < partitions; p++) heaps[p][q].CopyTo(merged);
+            results[q] = TopK.SortBestFirst(merged, k);
+        }
+        return results;
+    }
+
+    public static int BlockRows(int stride) => Math.Clamp(BlockBytes / stride, 16, MaxBlockRows) & ~3;
+
+    private static void ScanRange(in ScanMatrix matrix, int start, int end, PreparedQueries queries, TopK[] heaps,
+        byte[] deadFlags, int blockRows)
+    {
+        var scorer = queries.Scorer;
+        int steps = queries.Steps;
+        nint stride = matrix.Stride;
+        int nq = queries.Count;
+        float* scores = stackalloc float[blockRows * 4];
+        for (int b = start; b < end; b += blockRows)
+        {
+            int n = Math.Min(blockRows, end - b);
+            byte* block = matrix.Data + b * stride;
+            int q = 0;
+            for (; q + 4 <= nq; q += 4)
+            {
+                scorer.Score4(block, stride, n, queries.Query(q), queries.Pitch, steps, scores, blockRows);
+                for (int j = 0; j < 4; j++)
+                    Collect(heaps[q + j], scores + j * blockRows, b, n, matrix.Scales, queries, q + j, deadFlags);
+            }
+            for (; q < nq; q++)
+            {
+                scorer.Score1(block, stride, n, queries.Query(q), steps, scores);
+                Collect(heaps[q], scores, b, n, matrix.Scales, queries, q, deadFlags);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Turns raw sums into scores (int8: bias off, both scales on) and offers those at or past the heap's gate.
+    /// Once the heap is full almost no row passes, so the gate test runs eight rows per compare and only the
+    /// rare passing row touches the tombstone flags and the heap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Collect(TopK heap, float* raw, int firstRow, int n, float* rowScales, PreparedQueries queries,
+        int q, byte[] deadFlags)
+    {
+        if (rowScales != null)
+        {
+            // Same operations, same order, in the vector body and the scalar tail: a row's score never depends on
+            // where in a block it falls.
+            float bias = queries.Bias[q], scale = queries.Scale[q];
+            float* rs = rowScales + firstRow;
+            int r = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var vb = Vector256.Create(bias);
+                var vs = Vector256.Create(scale);
+                for (; r + 8 <= n; r += 8)
+                    (((Vector256.Load(raw + r) - vb) * vs) * Vector256.Load(rs + r)).Store(raw + r);
+            }
+            for (; r < n; r++) raw[r] = (raw[r] - bias) * scale * rs[r];
+        }
+
+        float gate = heap.Gate;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= n; i += 8)
+            {
+                uint mask = Vector256.GreaterThanOrEqual(Vector256.Load(raw + i), Vector256.Create(gate)).ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    int j = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    Offer(heap, raw[j], firstRow + j, deadFlags, ref gate);
+                }
+            }
+        }
+        for (; i < n; i++)
+            if (raw[i] >= gate) Offer(heap, raw[i], firstRow + i, deadFlags, ref gate);
+    }
+
+    private static void Offer(TopK heap, float score, int row, byte[] deadFlags, ref float gate)
+    {
+        if (score < gate || deadFlags[row] != 0) return;
+        heap.Offer(score, row);
+        gate = heap.Gate;
+    }
+}
