@@ -91,8 +91,8 @@ public static class MessageFraming
         return true;
     }
 
-    /// <summary>Frames and writes one message into the pipe (not flushed).</summary>
-    public static void WriteMessage<T>(this PipeWriter writer, T message, in MessageWriteOptions options)
+    /// <summary>Frames and writes one message into the pipe or buffer (a pipe is not flushed).</summary>
+    public static void WriteMessage<T>(this IBufferWriter<byte> writer, T message, in MessageWriteOptions options)
         where T : IMessage<T>
     {
         var size = message.CalculateSize();
@@ -116,7 +116,7 @@ public static class MessageFraming
         {
             WriteHeader(writer.GetSpan(GrpcProtocol.FrameHeaderSize), compressed: false, size);
             writer.Advance(GrpcProtocol.FrameHeaderSize);
-            message.WriteTo((IBufferWriter<byte>)writer);
+            message.WriteTo(writer);
         }
     }
 
@@ -192,7 +192,7 @@ public static class MessageFraming
         }
     }
 
-    private static void WriteCompressed<T>(PipeWriter writer, T message, int size, in MessageWriteOptions options)
+    private static void WriteCompressed<T>(IBufferWriter<byte> writer, T message, int size, in MessageWriteOptions options)
         where T : IMessage<T>
     {
         var plain = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
