@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using FaceMatch.Tests;
+
+namespace FaceMatch.Grpc.Tests.Support;
+
+/// <summary>
+/// Runs the grpc-js scripts in tests/interop/node (installing their pinned packages with `npm ci` once, if
+/// `make interop-deps` has not). Every run is bounded by a timeout and killed past it.
+/// </summary>
+public sealed class NodePeer : IAsyncDisposable
+{
+    private static readonly SemaphoreSlim InstallLock = new(1, 1);
+    private static bool _installed;
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+
+    public static string Directory => Path.Combine(TestPaths.RepoRoot, "tests", "interop", "node");
+    public static string InteropProto => Path.Combine(TestPaths.RepoRoot, "tests", "FaceMatch.Grpc.Tests", "Protos", "interop.proto");
+
+    private NodePeer(Process process)
+    {
+        _process = process;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
+        process.BeginErrorReadLine();
+    }
+
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    public static async Task EnsureInstalledAsync()
+    {
+        await InstallLock.WaitAsync();
+        try
+        {
+            if (_installed || File.Exists(Path.Combine(Directory, "node_modules", "@grpc", "grpc-js", "package.json")))
+            {
+                _installed = true;
+                return;
+            }
+            var psi = new ProcessStartInfo("npm", "ci --no-audit --no-fund --loglevel=error")
+            {
+                WorkingDirectory = Directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var npm = Process.Start(psi)!;
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            var err = npm.StandardError.ReadToEndAsync(cts.Token);
+            await npm.StandardOutput.ReadToEndAsync(cts.Token);
+            await npm.WaitForExitAsync(cts.Token);
+            if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci failed in {Directory}: {await err}");
+            _installed = true;
+        }
+        finally
+        {
+            InstallLock.Release();
+        }
+    }
+
+    /// <summary>Starts `node script args...`; read its JSON lines with <see cref="ReadJsonLineAsync"/>.</summary>
+    public static async Task<NodePeer> StartAsync(string script, params string[] args)
+    {
+        await EnsureInstalledAsync();
+        var psi = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        psi.ArgumentList.Add(Path.Combine(Directory, script));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return new NodePeer(Process.Start(psi)!);
+    }
+
+    /// <summary>Runs a client scenario to its end and returns the JSON it printed last.</summary>
+    public static async Task<JsonElement> RunAsync(string script, params string[] args)
+    {
+        await using var peer = await StartAsync(script, args);
+        JsonElement? last = null;
+        while (await peer.ReadJsonLineAsync(TimeSpan.FromSeconds(60)) is { } line) last = line;
+        await peer.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        return last ?? throw new InvalidOperationException($"node {script} printed nothing. stderr:\n{peer.Stderr}");
+    }
+
+    /// <summary>The next stdout line as JSON; null at end of output.</summary>
+    public async Task<JsonElement?> ReadJsonLineAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        string? line;
+        try
+        {
+            line = await _process.StandardOutput.ReadLineAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"node printed nothing within {timeout}. stderr:\n{Stderr}");
+        }
+        if (line is null) return null;
+        try
+        {
+            return JsonDocument.Parse(line).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            throw new InvalidOperationException($"node printed a line that is not JSON: {line}\nstderr:\n{Stderr}");
+        }
+    }
+
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await _process.WaitForExitAsync(cts.Token); } catch (OperationCanceledException) { }
+        }
+        _process.Dispose();
+    }
+}
