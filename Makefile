@@ -13,7 +13,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.proto' 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test gpu bench clean
+.PHONY: all deps native build models run test gpu bench clean interop-deps
 
 all: build
 
@@ -48,8 +48,15 @@ $(MODELS)/.converted: $(OUT)/facematch deps/npm-packages.txt
 run: build models
 	$(OUT)/facematch serve
 
+## interop-deps: the pinned independent gRPC peers of the interop tests (grpc-js via npm ci; only when the lock changed).
+INTEROP_NODE := tests/interop/node
+interop-deps: $(INTEROP_NODE)/node_modules/.installed
+$(INTEROP_NODE)/node_modules/.installed: $(INTEROP_NODE)/package.json $(INTEROP_NODE)/package-lock.json
+	cd $(INTEROP_NODE) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## test: everything CI checks (see scripts/run-tests.sh).
-test: build models
+test: build models interop-deps
 	@scripts/run-tests.sh
 
 ## gpu: the CUDA build (ONNX Runtime CUDA provider, CUDA kernels when nvcc is present).

@@ -8,7 +8,7 @@ namespace FaceMatch.Grpc.Tests.InteropTests;
 public sealed class GrpcJsClientTests
 {
     private static async Task<JsonElement> Run(GrpcTestServer server, string scenario, string arg = "") =>
-        await NodePeer.RunAsync("client.mjs", "--target", server.Target, "--scenario", scenario, "--arg", arg);
+        await PeerProcess.RunAsync("client.mjs", "--target", server.Target, "--scenario", scenario, "--arg", arg);
 
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 

@@ -8,13 +8,13 @@ namespace FaceMatch.Grpc.Tests.InteropTests;
 /// <summary>Our client against a grpc-js 1.14.7 server (tests/interop/node/server.mjs) on a free loopback port.</summary>
 public sealed class GrpcJsServerTests : IAsyncLifetime
 {
-    private NodePeer _node = null!;
+    private PeerProcess _node = null!;
     private GrpcChannel _channel = null!;
     private InteropClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _node = await NodePeer.StartAsync("server.mjs");
+        _node = await PeerProcess.StartAsync("server.mjs");
         var ready = await _node.ReadJsonLineAsync(TimeSpan.FromSeconds(30))
             ?? throw new InvalidOperationException("grpc-js server exited: " + _node.Stderr);
         var port = ready.GetProperty("port").GetInt32();

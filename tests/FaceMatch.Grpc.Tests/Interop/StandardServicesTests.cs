@@ -16,7 +16,7 @@ public sealed class StandardServicesTests
     public async Task Generic_client_lists_and_calls_services_through_reflection_alone(string version)
     {
         await using var server = await GrpcTestServer.StartAsync();
-        var r = await NodePeer.RunAsync("reflection.mjs", "--target", server.Target, "--version", version);
+        var r = await PeerProcess.RunAsync("reflection.mjs", "--target", server.Target, "--version", version);
         var services = r.GetProperty("services").EnumerateArray().Select(s => s.GetString()).ToArray();
         Assert.Equal(
             ["facematch.interop.v1.Interop", "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"],
@@ -67,11 +67,11 @@ public sealed class StandardServicesTests
     {
         await using var server = await GrpcTestServer.StartAsync();
         server.Health.SetStatus("facematch.v1.FaceMatch", ServingStatus.NotServing);
-        var overall = await NodePeer.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "");
+        var overall = await PeerProcess.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "");
         Assert.Equal("SERVING", overall.GetProperty("status").GetString());
-        var one = await NodePeer.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "facematch.v1.FaceMatch");
+        var one = await PeerProcess.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "facematch.v1.FaceMatch");
         Assert.Equal("NOT_SERVING", one.GetProperty("status").GetString());
-        var unknown = await NodePeer.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "nope");
+        var unknown = await PeerProcess.RunAsync("health.mjs", "--target", server.Target, "--mode", "check", "--service", "nope");
         Assert.Equal((int)StatusCode.NotFound, unknown.GetProperty("code").GetInt32());
     }
 
@@ -79,7 +79,7 @@ public sealed class StandardServicesTests
     public async Task Health_watch_from_grpc_js_sees_every_change()
     {
         await using var server = await GrpcTestServer.StartAsync();
-        await using var watch = await NodePeer.StartAsync("health.mjs", "--target", server.Target, "--mode", "watch", "--service", "svc", "--count", "3");
+        await using var watch = await PeerProcess.StartAsync("health.mjs", "--target", server.Target, "--mode", "watch", "--service", "svc", "--count", "3");
         var first = await watch.ReadJsonLineAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("SERVICE_UNKNOWN", first!.Value.GetProperty("status").GetString());
         server.Health.SetStatus("svc", ServingStatus.Serving);

@@ -202,7 +202,7 @@ public sealed class TransportTests
             var response = await new InteropClient(channel).Unary(new EchoRequest { Text = "over tls" }, InteropClient.Bounded());
             Assert.Equal("over tls", response.Text);
 
-            var js = await NodePeer.RunAsync("client.mjs", "--target", server.Target, "--scenario", "unary", "--ca", certPath);
+            var js = await PeerProcess.RunAsync("client.mjs", "--target", server.Target, "--scenario", "unary", "--ca", certPath);
             Assert.Equal(0, js.GetProperty("code").GetInt32());
             Assert.Equal("hello from grpc-js", js.GetProperty("response").GetProperty("text").GetString());
         }

@@ -6,10 +6,11 @@ using FaceMatch.Tests;
 namespace FaceMatch.Grpc.Tests.Support;
 
 /// <summary>
-/// Runs the grpc-js scripts in tests/interop/node (installing their pinned packages with `npm ci` once, if
-/// `make interop-deps` has not). Every run is bounded by a timeout and killed past it.
+/// An independent gRPC peer in its own process: the grpc-js scripts in tests/interop/node (their pinned
+/// packages installed with `npm ci` once, if `make interop-deps` has not) or the grpcio scripts in
+/// tests/interop/python (Debian's python3-grpcio). Every wait is bounded; the process is killed on dispose.
 /// </summary>
-public sealed class NodePeer : IAsyncDisposable
+public sealed class PeerProcess : IAsyncDisposable
 {
     private static readonly SemaphoreSlim InstallLock = new(1, 1);
     private static bool _installed;
@@ -19,7 +20,7 @@ public sealed class NodePeer : IAsyncDisposable
     public static string Directory => Path.Combine(TestPaths.RepoRoot, "tests", "interop", "node");
     public static string InteropProto => Path.Combine(TestPaths.RepoRoot, "tests", "FaceMatch.Grpc.Tests", "Protos", "interop.proto");
 
-    private NodePeer(Process process)
+    private PeerProcess(Process process)
     {
         _process = process;
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.AppendLine(e.Data); };
@@ -58,20 +59,35 @@ public sealed class NodePeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Debian's interpreter, which has python3-grpcio (a pyenv python3 on PATH may not).</summary>
+    public const string SystemPython = "/usr/bin/python3";
+
     /// <summary>Starts `node script args...`; read its JSON lines with <see cref="ReadJsonLineAsync"/>.</summary>
-    public static async Task<NodePeer> StartAsync(string script, params string[] args)
+    public static async Task<PeerProcess> StartAsync(string script, params string[] args)
     {
         await EnsureInstalledAsync();
-        var psi = new ProcessStartInfo("node")
+        return Start("node", Directory, Path.Combine(Directory, script), args);
+    }
+
+    /// <summary>Starts `/usr/bin/python3 tests/interop/python/script args...`.</summary>
+    public static PeerProcess StartPython(string script, params string[] args)
+    {
+        var dir = Path.Combine(TestPaths.RepoRoot, "tests", "interop", "python");
+        return Start(SystemPython, dir, Path.Combine(dir, script), args);
+    }
+
+    private static PeerProcess Start(string program, string workingDirectory, string script, string[] args)
+    {
+        var psi = new ProcessStartInfo(program)
         {
-            WorkingDirectory = Directory,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        psi.ArgumentList.Add(Path.Combine(Directory, script));
+        psi.ArgumentList.Add(script);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return new NodePeer(Process.Start(psi)!);
+        return new PeerProcess(Process.Start(psi)!);
     }
 
     /// <summary>Runs a client scenario to its end and returns the JSON it printed last.</summary>
