@@ -171,6 +171,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
 
     public TResponse Current => _current ?? throw new InvalidOperationException("MoveNext has not returned true.");
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> MoveNext(CancellationToken cancellationToken = default)
     {
         _current = await ReadNextAsync(cancellationToken).ConfigureAwait(false);
@@ -224,6 +225,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         return message;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(TRequest message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

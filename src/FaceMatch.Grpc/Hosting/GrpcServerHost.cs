@@ -35,6 +35,9 @@ public sealed class GrpcServerHost : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory ?? NullLoggerFactory.Instance);
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
+        // The process owns its signals (the CLI turns SIGINT/SIGTERM into a graceful StopAsync); an embedded
+        // server must not install the console lifetime's own handlers.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrelCore();
         if (options.Certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -85,4 +88,10 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     private string LoopbackText() =>
         _options.Address.Equals(IPAddress.IPv6Loopback) || _options.Address.Equals(IPAddress.IPv6Any) ? "[::1]" : "127.0.0.1";
+
+    private sealed class EmbeddedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
