@@ -68,6 +68,7 @@ public sealed class GrpcJsClientTests
         await using var server = await GrpcTestServer.StartAsync();
         var tag = Guid.NewGuid().ToString();
         var r = await Run(server, "deadline", tag);
+        Assert.True(r.GetProperty("first_message").GetBoolean());
         Assert.Equal((int)StatusCode.DeadlineExceeded, r.GetProperty("code").GetInt32());
         await server.Interop.WhenCancelled(tag).WaitAsync(TimeSpan.FromSeconds(20));
     }

@@ -107,8 +107,9 @@ public sealed class GrpcJsServerTests : IAsyncLifetime
     public async Task Our_deadline_ends_the_call_and_grpc_js_sees_it_cancelled()
     {
         var tag = Guid.NewGuid().ToString();
-        var e = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.Unary(new EchoRequest { Text = tag, Hang = true }, CallOptions.WithTimeout(TimeSpan.FromMilliseconds(300))).ResponseAsync);
+        using var call = _client.ServerStream(new EchoRequest { Text = tag, Hang = true }, CallOptions.WithTimeout(TimeSpan.FromSeconds(2)));
+        Assert.True(await call.ResponseStream.MoveNext());
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         var report = await _client.WasCancelled(new CancelQuery { Text = tag, WaitMs = 10_000 }, InteropClient.Bounded());
         Assert.True(report.Cancelled);

@@ -136,9 +136,11 @@ public sealed class LoopbackTests : IAsyncLifetime
     [Fact]
     public async Task Deadline_ends_the_call_and_cancels_the_handler()
     {
+        // The first response proves the handler runs; it then hangs until the 2 s deadline cancels it.
         var tag = Guid.NewGuid().ToString();
-        var e = await Assert.ThrowsAsync<RpcException>(() =>
-            _client.Unary(new EchoRequest { Text = tag, Hang = true }, CallOptions.WithTimeout(TimeSpan.FromMilliseconds(300))).ResponseAsync);
+        using var call = _client.ServerStream(new EchoRequest { Text = tag, Hang = true }, CallOptions.WithTimeout(TimeSpan.FromSeconds(2)));
+        Assert.True(await call.ResponseStream.MoveNext());
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         await _server.Interop.WhenCancelled(tag).WaitAsync(TimeSpan.FromSeconds(20));
     }

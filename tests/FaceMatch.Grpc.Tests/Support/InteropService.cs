@@ -103,7 +103,7 @@ public sealed class InteropService : GrpcServiceBase
             if (request.IgnoreCancellation)
             {
                 // Deliberately deaf to the token: only the server's own deadline handling can end the call.
-                await Task.Delay(TimeSpan.FromSeconds(3));
+                await Task.Delay(TimeSpan.FromSeconds(5));
                 return;
             }
             await Task.Delay(TimeSpan.FromSeconds(30), context.CancellationToken);

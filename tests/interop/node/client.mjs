@@ -101,7 +101,13 @@ const scenarios = {
   },
 
   async deadline() {
-    return unary('Unary', { text: opts.arg, hang: true }, { deadlineMs: 300 });
+    // Server streaming with a 2 s deadline: the first response proves the handler runs, then it hangs.
+    const call = client.ServerStream({ text: opts.arg, hang: true, response_count: 1 }, { deadline: Date.now() + 2000 });
+    const status = waitStatus(call);
+    call.on('error', () => {});
+    const first = await new Promise(resolve => { call.once('data', () => resolve(true)); call.once('status', () => resolve(false)); });
+    const st = await status;
+    return { code: st.code, details: st.details, first_message: first };
   },
 
   async cancel() {
