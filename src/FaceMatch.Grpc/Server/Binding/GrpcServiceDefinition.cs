@@ -114,7 +114,7 @@ internal static class ConventionBinder
             if (matches.Length > 1)
                 throw new InvalidOperationException($"{implementation.GetType().Name} has {matches.Length} methods for RPC {rpc.Name}; keep one.");
             BindGeneric.MakeGenericMethod(rpc.InputType.ClrType, rpc.OutputType.ClrType)
-                .Invoke(null, [builder, rpc, implementation, matches[0]]);
+                .Invoke(null, BindingFlags.DoNotWrapExceptions, null, [builder, rpc, implementation, matches[0]], null);
         }
         return builder.Build();
     }
@@ -141,7 +141,7 @@ internal static class ConventionBinder
             var expected = delegateType.GetMethod("Invoke")!;
             throw new InvalidOperationException(
                 $"{target.GetType().Name}.{method.Name} serves {GrpcMethodPath.Of(rpc)} ({type}) and must have the shape " +
-                $"{expected.ReturnType.Name} {method.Name}({string.Join(", ", expected.GetParameters().Select(p => p.ParameterType.Name))}).");
+                $"{Friendly(expected.ReturnType)} {method.Name}({string.Join(", ", expected.GetParameters().Select(p => Friendly(p.ParameterType)))}).");
         }
         switch (handler)
         {
@@ -151,4 +151,8 @@ internal static class ConventionBinder
             case DuplexStreamingServerMethod<TRequest, TResponse> d: builder.AddDuplexStreaming(rpc.Name, d); break;
         }
     }
+
+    private static string Friendly(Type type) => type.IsGenericType
+        ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(Friendly))}>"
+        : type.Name;
 }
