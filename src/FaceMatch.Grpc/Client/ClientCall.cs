@@ -23,6 +23,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
     private readonly CallOptions _options;
     private readonly CancellationTokenSource _cts;
     private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _sync = new();
     private HttpRequestMessage? _request;
     private StreamingRequestContent? _streamingContent;
@@ -266,8 +267,9 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
     }
 
     /// <summary>
-    /// A failed write usually means the server already ended the call: report the server's status when it
-    /// arrives promptly, rather than the transport error.
+    /// A failed write usually means the server already ended the call: report the server's status if it
+    /// arrives promptly (read by the response side, which is already waiting for it in client-streaming
+    /// calls), rather than the transport error.
     /// </summary>
     private async Task<RpcException> FailWriteAsync(Exception e)
     {
@@ -275,13 +277,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         {
             try
             {
-                await _responseReady!.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-                if (_status is null && _reader is not null)
-                    while (await ReadNextAsync(CancellationToken.None).ConfigureAwait(false) is not null) { }
-            }
-            catch (RpcException rpc)
-            {
-                return rpc;
+                await _finished.Task.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -332,6 +328,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             _status = status;
             _trailers = trailers;
         }
+        _finished.TrySetResult();
         if (status.StatusCode != StatusCode.OK)
             _headers.TrySetException(new RpcException(status, trailers));
         else

@@ -158,4 +158,31 @@ public sealed class LoopbackTests : IAsyncLifetime
         Assert.Equal(StatusCode.Cancelled, e.StatusCode);
         await _server.Interop.WhenCancelled(tag).WaitAsync(TimeSpan.FromSeconds(20));
     }
+
+    [Fact]
+    public async Task Oversized_message_mid_stream_fails_the_call_with_resource_exhausted()
+    {
+        using var call = _client.ClientStream(InteropClient.Bounded());
+        await call.RequestStream.WriteAsync(new EchoRequest { Text = "small" });
+        try
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Payload = ByteString.CopyFrom(new byte[5 * 1024 * 1024]) });
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException e)
+        {
+            Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+        }
+        var failure = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, failure.StatusCode);
+    }
+
+    [Fact]
+    public async Task Our_send_limit_refuses_before_sending()
+    {
+        using var small = _server.CreateChannel(new GrpcChannelOptions { MaxSendMessageSize = 100 });
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            new InteropClient(small).Unary(new EchoRequest { Payload = ByteString.CopyFrom(new byte[1000]) }, InteropClient.Bounded()).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
+    }
 }
