@@ -17,6 +17,8 @@ public sealed record ModelManifest
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A file for people to read and edit: keep '+', '<' and non-ASCII text as written.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
@@ -80,6 +82,8 @@ public sealed record ModelSource
     public required string Package { get; init; }
     public required string Version { get; init; }
     public string? License { get; init; }
+    /// <summary>Where the network itself comes from (its original authors), when the package repackages it.</summary>
+    public string? Upstream { get; init; }
     /// <summary>tfjs-graph, faceapi-weights or onnx.</summary>
     public required string Format { get; init; }
     public List<SourceFile> Files { get; init; } = [];
@@ -99,6 +103,8 @@ public sealed record ModelInput
     /// <summary>Pixel value fed = (channel value 0..255 - Mean[c]) * Scale[c].</summary>
     public float[] Mean { get; init; } = [0, 0, 0];
     public float[] Scale { get; init; } = [1, 1, 1];
+    /// <summary>Free text: value range, expected crop or alignment.</summary>
+    public string? Notes { get; init; }
 }
 
 public sealed record ModelOutput
