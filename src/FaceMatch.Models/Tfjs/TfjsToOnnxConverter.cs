@@ -50,6 +50,13 @@ public static class TfjsToOnnxConverter
         var builder = new OnnxGraphBuilder(options.GraphName);
         var ctx = new TfjsConversionContext(builder, model.Weights);
         var placeholders = order.Count(n => n.Op == "Placeholder");
+        if (options.InputName != null && placeholders == 1) builder.ReserveName(options.InputName);
+        foreach (var binding in outputs)
+        {
+            if (binding.OnnxName == options.InputName || outputs.Count(o => o.OnnxName == binding.OnnxName) > 1)
+                throw new TfjsFormatException($"ONNX name '{binding.OnnxName}' is used twice");
+            builder.ReserveName(binding.OnnxName);
+        }
         foreach (var node in order)
         {
             try
@@ -79,9 +86,7 @@ public static class TfjsToOnnxConverter
         {
             var value = ctx.Lookup(TfjsTensorRef.Parse(binding.Tensor))
                 ?? throw new TfjsFormatException($"output '{binding.Tensor}' is not produced by the graph");
-            var name = builder.AddNode("Identity", [ctx.Native(value)], binding.OnnxName);
-            if (name != binding.OnnxName)
-                throw new TfjsFormatException($"output name '{binding.OnnxName}' collides with a name already in the graph");
+            var name = builder.AddNamedNode("Identity", [ctx.Native(value)], binding.OnnxName);
             builder.AddOutput(name, TfDataTypes.ToOnnx(value.DType), ToOnnxShape(value.Shape));
         }
         return builder.Build(Producer, options.DocString);

@@ -54,7 +54,8 @@ public static class Parity
                 worstIndex = i;
             }
         }
-        Assert.True(failures == 0,
+        if (failures > 0)
+            Assert.Fail(
             $"{label}: {failures} of {reference.Values.Length} elements differ by more than {Tolerance} x max(1,|ref|); " +
             $"worst at {worstIndex}: onnx {actual.Values[worstIndex]} vs tfjs {reference.Values[worstIndex]}");
         return worst;

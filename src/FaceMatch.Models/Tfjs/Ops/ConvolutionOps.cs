@@ -50,12 +50,9 @@ internal static class ConvolutionOps
         {
             outChannels = filter.Shape[3];
             group = 1;
+            // TensorFlow.js rejects grouped convolutions too, so they are not converted.
             if (Dims.IsKnown(inChannels) && inChannels != filterIn)
-            {
-                if (inChannels % filterIn != 0)
-                    throw new TfjsFormatException($"{node}: input channels {inChannels} are not a multiple of the filter's {filterIn}");
-                group = inChannels / filterIn;
-            }
+                throw new TfjsFormatException($"{node}: filter expects {filterIn} input channels, input has {inChannels} (grouped convolution is not supported)");
             weight = filter.Transposed(3, 2, 0, 1);
         }
 
