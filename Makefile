@@ -13,7 +13,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.proto' 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test gpu bench clean
+.PHONY: all deps native build models parity-deps run test gpu bench clean
 
 all: build
 
@@ -45,11 +45,18 @@ $(MODELS)/.converted: $(OUT)/facematch deps/npm-packages.txt
 	$(OUT)/facematch models convert --deps .deps --out $(MODELS)
 	@touch $@
 
+## parity-deps: the pinned TensorFlow.js reference the model parity tests run (npm ci from the committed lock).
+PARITY_TFJS := tests/parity/tfjs
+parity-deps: $(PARITY_TFJS)/node_modules/.package-lock.json
+$(PARITY_TFJS)/node_modules/.package-lock.json: $(PARITY_TFJS)/package-lock.json $(PARITY_TFJS)/package.json
+	cd $(PARITY_TFJS) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: build models
 	$(OUT)/facematch serve
 
 ## test: everything CI checks (see scripts/run-tests.sh).
-test: build models
+test: build models parity-deps
 	@scripts/run-tests.sh
 
 ## gpu: the CUDA build (ONNX Runtime CUDA provider, CUDA kernels when nvcc is present).
