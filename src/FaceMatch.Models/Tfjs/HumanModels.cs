@@ -69,7 +69,11 @@ public static class HumanModels
         Outputs = [new("Identity", "real", "probability the face is real (not computer-generated or printed); Human reports it as face.real")],
     };
 
-    /// <summary>LivenessNet: 32x32 CNN that flags replayed (recorded) faces.</summary>
+    /// <summary>
+    /// LivenessNet (PyImageSearch design, leokwu/livenessnet): 32x32 CNN trained to tell real faces
+    /// from replayed ones. Its training script reads images with OpenCV (BGR) scaled to [0,1] and
+    /// one-hot encodes the folder names with a LabelEncoder, which sorts them: fake = 0, real = 1.
+    /// </summary>
     public static readonly TfjsModelSpec Liveness = new()
     {
         Id = "liveness",
@@ -78,10 +82,11 @@ public static class HumanModels
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/liveness.json",
+        ColorOrder = "BGR",
         Mean = [0, 0, 0],
         Scale = [1 / 255f, 1 / 255f, 1 / 255f],
-        InputNotes = "face crop resized to 32x32, RGB scaled to [0,1]",
-        Outputs = [new("Identity", "live", "softmax over 2 classes; index 0 is the live score Human reports as face.live, index 1 its complement")],
+        InputNotes = "face crop resized to 32x32, BGR scaled to [0,1] (as upstream trained it with OpenCV)",
+        Outputs = [new("Identity", "live", "softmax [p_fake, p_real] by upstream's label order (fake=0, real=1); note Human reports index 0 as face.live")],
     };
 
     /// <summary>MobileFace identification network (256-d embedding of an aligned 112x112 face).</summary>

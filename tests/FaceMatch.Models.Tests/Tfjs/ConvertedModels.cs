@@ -37,15 +37,17 @@ public static class ConvertedModels
     /// <summary>Context around the right face for the detector: the face fills about 40% of the square.</summary>
     public static readonly (double, double, double, double) RightFaceContext = (1255, 10, 1895, 650);
 
-    /// <summary>Applies a manifest input's normalisation: (pixel - mean[c]) * scale[c].</summary>
+    /// <summary>Feeds RGB pixels the way a manifest input says: channel order, then (pixel - mean[c]) * scale[c].</summary>
     public static FloatTensor Normalise(FloatTensor pixels, ModelInput input)
     {
         var channels = pixels.Shape[^1];
+        var bgr = input.ColorOrder == "BGR";
         var values = new float[pixels.Values.Length];
         for (var i = 0; i < values.Length; i++)
         {
             var c = i % channels;
-            values[i] = (pixels.Values[i] - input.Mean[c]) * input.Scale[c];
+            var source = bgr ? i - c + (channels - 1 - c) : i;
+            values[i] = (pixels.Values[source] - input.Mean[c]) * input.Scale[c];
         }
         return pixels with { Values = values };
     }
