@@ -27,7 +27,7 @@ public static class HumanModels
         Outputs =
         [
             new("Identity", "scores_16", "logit per anchor (apply sigmoid) for the 16x16 grid, stride 16 px, 2 anchors per cell, row-major (y, x, anchor); anchor centre = ((x+0.5)*16, (y+0.5)*16) in input pixels"),
-            new("Identity_2", "regressors_16", "16 values per anchor of the 16x16 grid, in input pixels: box centre offset from the anchor centre (dx, dy), box size (w, h), then 6 keypoints as offsets from the anchor centre (x, y): right eye, left eye, nose, mouth, right ear, left ear"),
+            new("Identity_2", "regressors_16", "16 values per anchor of the 16x16 grid, in input pixels: box centre offset from the anchor centre (dx, dy), box size (w, h), then 6 keypoints as offsets from the anchor centre (x, y): right eye, left eye, nose tip, mouth centre, right ear, left ear (the subject's right: on the image's left)"),
             new("Identity_1", "scores_8", "logit per anchor (apply sigmoid) for the 8x8 grid, stride 32 px, 6 anchors per cell, row-major (y, x, anchor); anchor centre = ((x+0.5)*32, (y+0.5)*32)"),
             new("Identity_3", "regressors_8", "16 values per anchor of the 8x8 grid, laid out as regressors_16"),
         ],
