@@ -60,10 +60,14 @@ tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
 test: build models node-deps
 	@scripts/run-tests.sh
 
-## gpu: the CUDA build (ONNX Runtime CUDA provider, CUDA kernels when nvcc is present).
+## gpu: the CUDA build: ONNX Runtime's CUDA provider next to the executable (run with FACEMATCH_DEVICE=cuda
+## and the CUDA 13 libraries on LD_LIBRARY_PATH), and the CUDA kernels when nvcc is present.
 gpu: build
 	@scripts/fetch-npm-packages.sh deps/npm-packages-gpu.txt
-	@cp -f .deps/onnxruntime-gpu/package/Plugins/Linux/x64/*.so $(OUT)/
+	@find .deps/onnxruntime-gpu -path '*Linux*' -name 'lib*.so*' -exec cp -f {} $(OUT)/ \;
+	@if command -v nvcc >/dev/null; then \
+	  cmake -S . -B build/native-cuda -DCMAKE_BUILD_TYPE=Release -DFACEMATCH_CUDA=ON >/dev/null && cmake --build build/native-cuda -j2 && cp -f build/native-cuda/*.so $(OUT)/; \
+	else echo "gpu: nvcc not found, CUDA kernels not built (ONNX Runtime's CUDA provider is installed)"; fi
 
 bench: build
 	$(DOTNET) run -c Release --project bench/FaceMatch.Bench -- $(ARGS)

@@ -38,4 +38,23 @@ public class OnnxGraphBuilderTests
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.Equal("conv", names[0]);
     }
+
+    [Fact]
+    public void ReservedNamesAreLeftForTheirNamedNode()
+    {
+        var g = new OnnxGraphBuilder("reserved");
+        g.ReserveName("out");
+        Assert.Equal("out_1", g.UniqueName("out"));
+        var x = g.AddInput("x", TensorProto.Types.DataType.Float, [null, 2]);
+        var relu = g.AddNode("Relu", [x], "out");
+        Assert.NotEqual("out", relu);
+        Assert.Equal("out", g.AddNamedNode("Identity", [relu], "out"));
+        Assert.Throws<InvalidOperationException>(() => g.AddNamedNode("Identity", [relu], "out"));
+        g.AddOutput("out", TensorProto.Types.DataType.Float, [null, 2]);
+
+        using var session = new InferenceSession(g.Build("test").ToByteArray());
+        using var value = OrtValue.CreateTensorValueFromMemory(new float[] { -1, 2 }, [1, 2]);
+        using var results = session.Run(new RunOptions(), ["x"], [value], ["out"]);
+        Assert.Equal([0f, 2f], results[0].GetTensorDataAsSpan<float>().ToArray());
+    }
 }

@@ -17,6 +17,8 @@ public sealed record ModelManifest
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A file for people to read and edit: keep '+', '<' and non-ASCII text as written.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
@@ -44,9 +46,28 @@ public sealed record ModelManifest
                 throw new ModelManifestException($"model manifest {path}: every model needs an id and a file");
             if (!seen.Add(m.Id))
                 throw new ModelManifestException($"model manifest {path}: duplicate model id '{m.Id}'");
+            if (Problem(m) is { } problem)
+                throw new ModelManifestException($"model manifest {path}: model '{m.Id}': {problem}");
             m.ResolvedPath = Path.IsPathRooted(m.File) ? m.File : Path.Combine(dir, m.File);
         }
         return manifest;
+    }
+
+    /// <summary>What makes an entry unusable by the pipeline, or null when it is fine.</summary>
+    private static string? Problem(ModelEntry m)
+    {
+        var input = m.Input;
+        if (input is null || string.IsNullOrWhiteSpace(input.Name)) return "input.name is required";
+        if (input.Layout is not ("NHWC" or "NCHW")) return $"input.layout must be NHWC or NCHW, not '{input.Layout}'";
+        if (input.ColorOrder is not ("RGB" or "BGR")) return $"input.colorOrder must be RGB or BGR, not '{input.ColorOrder}'";
+        if (input.Shape is not { Length: 4 }) return "input.shape must have 4 dimensions (batch first, -1 when dynamic)";
+        var channels = input.Layout == "NHWC" ? input.Shape[3] : input.Shape[1];
+        if (channels != 3) return $"input.shape has {channels} channels where the {input.Layout} layout puts them; 3 are needed";
+        if (input.Shape.Skip(1).Any(d => d <= 0)) return "only the batch dimension of input.shape may be dynamic";
+        if (input.Mean is not { Length: 3 } || input.Scale is not { Length: 3 }) return "input.mean and input.scale need one value per channel (3)";
+        if (input.Scale.Any(v => v == 0 || !float.IsFinite(v)) || input.Mean.Any(v => !float.IsFinite(v))) return "input.scale must be finite and non-zero, input.mean finite";
+        if (m.Outputs is null || m.Outputs.Any(o => string.IsNullOrWhiteSpace(o.Name))) return "every output needs a name";
+        return null;
     }
 
     public void Save(string path) =>
@@ -80,6 +101,8 @@ public sealed record ModelSource
     public required string Package { get; init; }
     public required string Version { get; init; }
     public string? License { get; init; }
+    /// <summary>Where the network itself comes from (its original authors), when the package repackages it.</summary>
+    public string? Upstream { get; init; }
     /// <summary>tfjs-graph, faceapi-weights or onnx.</summary>
     public required string Format { get; init; }
     public List<SourceFile> Files { get; init; } = [];
@@ -99,6 +122,8 @@ public sealed record ModelInput
     /// <summary>Pixel value fed = (channel value 0..255 - Mean[c]) * Scale[c].</summary>
     public float[] Mean { get; init; } = [0, 0, 0];
     public float[] Scale { get; init; } = [1, 1, 1];
+    /// <summary>Free text: value range, expected crop or alignment.</summary>
+    public string? Notes { get; init; }
 }
 
 public sealed record ModelOutput

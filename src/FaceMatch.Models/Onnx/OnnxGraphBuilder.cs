@@ -13,6 +13,7 @@ public sealed class OnnxGraphBuilder
     public const int DefaultOpset = 17;
     private readonly GraphProto _graph;
     private readonly HashSet<string> _names = [];
+    private readonly HashSet<string> _reserved = [];
     private readonly int _opset;
 
     public OnnxGraphBuilder(string graphName, int opset = DefaultOpset)
@@ -32,7 +33,7 @@ public sealed class OnnxGraphBuilder
             if (_names.Add($"{name}_{i}")) return $"{name}_{i}";
     }
 
-    /// <summary>Declares a graph input; a null dimension is dynamic and named <c>batch</c> if first, else <c>d{i}</c>.</summary>
+    /// <summary>Declares a graph input (the name must be unused, or reserved earlier); a null dimension is dynamic and named <c>batch</c> if first, else <c>d{i}</c>.</summary>
     public string AddInput(string name, TensorProto.Types.DataType type, long?[] shape)
     {
         var unique = ClaimExact(name);
@@ -83,6 +84,29 @@ public sealed class OnnxGraphBuilder
         return outputs;
     }
 
+    /// <summary>
+    /// Keeps <paramref name="name"/> free for a later <see cref="AddNamedNode"/>, so generated names
+    /// never take it (e.g. a graph output name chosen before the graph is built).
+    /// </summary>
+    public void ReserveName(string name)
+    {
+        if (!_names.Add(name)) throw new InvalidOperationException($"name '{name}' already used in the graph");
+        _reserved.Add(name);
+    }
+
+    /// <summary>Adds a node whose single output has exactly <paramref name="outputName"/> (unused, or reserved earlier).</summary>
+    public string AddNamedNode(string opType, IReadOnlyList<string> inputs, string outputName, params OnnxAttribute[] attributes)
+    {
+        if (!_reserved.Remove(outputName) && !_names.Add(outputName))
+            throw new InvalidOperationException($"name '{outputName}' already used in the graph");
+        var node = new NodeProto { OpType = opType, Name = UniqueName("node_" + outputName) };
+        node.Input.AddRange(inputs);
+        node.Output.Add(outputName);
+        foreach (var a in attributes) node.Attribute.Add(a.Proto);
+        _graph.Node.Add(node);
+        return outputName;
+    }
+
     /// <summary>Wraps the graph in a model with the opset and producer recorded.</summary>
     public ModelProto Build(string producer, string docString = "")
     {
@@ -100,7 +124,7 @@ public sealed class OnnxGraphBuilder
 
     private string ClaimExact(string name)
     {
-        if (!_names.Add(name)) throw new InvalidOperationException($"name '{name}' already used in the graph");
+        if (!_reserved.Remove(name) && !_names.Add(name)) throw new InvalidOperationException($"name '{name}' already used in the graph");
         return name;
     }
 

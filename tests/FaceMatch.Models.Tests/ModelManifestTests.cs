@@ -1,0 +1,64 @@
+using FaceMatch.Models.Manifest;
+
+namespace FaceMatch.Models.Tests;
+
+/// <summary>Hand-written (bring-your-own) manifest entries: what is required, the defaults, and clear errors.</summary>
+public sealed class ModelManifestTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "facematch-manifest-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public ModelManifestTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string modelJson)
+    {
+        var path = Path.Combine(_dir, "manifest.json");
+        File.WriteAllText(path, $$"""{ "version": 1, "models": [ {{modelJson}} ] }""");
+        return path;
+    }
+
+    [Fact]
+    public void AMinimalOperatorEntryLoadsWithDefaults()
+    {
+        var path = Write("""
+            { "id": "arcface", "role": "embedder", "file": "byo/w600k_r50.onnx",
+              "input": { "name": "input.1", "shape": [-1, 3, 112, 112], "layout": "NCHW" },
+              "outputs": [ { "name": "683", "shape": [-1, 512] } ] }
+            """);
+        var entry = ModelManifest.Load(path).Models.Single();
+        Assert.Equal(ModelRole.Embedder, entry.Role);
+        Assert.Equal("RGB", entry.Input.ColorOrder);
+        Assert.Equal([0f, 0f, 0f], entry.Input.Mean);
+        Assert.Equal([1f, 1f, 1f], entry.Input.Scale);
+        Assert.Null(entry.Source);
+        Assert.Equal(Path.Combine(_dir, "byo", "w600k_r50.onnx"), entry.ResolvedPath);
+    }
+
+    [Theory]
+    [InlineData("\"layout\": \"CHW\"", "input.layout must be NHWC or NCHW")]
+    [InlineData("\"layout\": \"NCHW\", \"colorOrder\": \"rgb\"", "input.colorOrder must be RGB or BGR")]
+    [InlineData("\"layout\": \"NHWC\"", "3 are needed")]
+    [InlineData("\"layout\": \"NCHW\", \"scale\": [1, 0, 1]", "non-zero")]
+    [InlineData("\"layout\": \"NCHW\", \"mean\": [127.5]", "one value per channel")]
+    public void BadInputDescriptionsAreRejectedWithTheReason(string inputFields, string reason)
+    {
+        var path = Write($$"""
+            { "id": "x", "role": "detector", "file": "x.onnx",
+              "input": { "name": "in", "shape": [-1, 3, 64, 64], {{inputFields}} } }
+            """);
+        var e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path));
+        Assert.Contains("model 'x'", e.Message);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void UnknownRolesAndMissingFieldsAreReported()
+    {
+        var e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(Write(
+            """{ "id": "x", "role": "recogniser", "file": "x.onnx", "input": { "name": "in", "shape": [-1, 3, 8, 8], "layout": "NCHW" } }""")));
+        Assert.Contains("is not valid", e.Message);
+        e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(Write("""{ "id": "x", "role": "detector", "file": "x.onnx" }""")));
+        Assert.Contains("input", e.Message);
+    }
+}
