@@ -13,7 +13,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.proto' 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test gpu bench clean
+.PHONY: all deps native build models run test gpu bench clean parity-faceapi-deps
 
 all: build
 
@@ -48,8 +48,15 @@ $(MODELS)/.converted: $(OUT)/facematch deps/npm-packages.txt
 run: build models
 	$(OUT)/facematch serve
 
+## parity-faceapi-deps: Node packages the face-api parity tests run face-api.js with (pinned by package-lock.json).
+PARITY_FACEAPI := tests/parity/faceapi
+parity-faceapi-deps: $(PARITY_FACEAPI)/node_modules/.ci-done
+$(PARITY_FACEAPI)/node_modules/.ci-done: $(PARITY_FACEAPI)/package.json $(PARITY_FACEAPI)/package-lock.json
+	cd $(PARITY_FACEAPI) && npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## test: everything CI checks (see scripts/run-tests.sh).
-test: build models
+test: build models parity-faceapi-deps
 	@scripts/run-tests.sh
 
 ## gpu: the CUDA build (ONNX Runtime CUDA provider, CUDA kernels when nvcc is present).
