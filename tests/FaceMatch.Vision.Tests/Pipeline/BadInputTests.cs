@@ -94,7 +94,8 @@ public sealed class BadInputTests(AnalyzerFixture fixture)
         const int w = 64, h = 48;
         var pixels = new ushort[w * h * 3];
         for (var i = 0; i < pixels.Length; i++) pixels[i] = (ushort)(i * 37 % 65536);
-        return PngEncoder.Encode(PngPixels.Rgb16(pixels, w, h));
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.AsSpan()).ToArray();
+        return PngEncoder.Encode(new PngPixels(bytes, w, h, w * 6, PngColorType.Rgb, BitDepth: 16));
     }
 
     private static byte[] CmykJpeg()
