@@ -10,7 +10,7 @@ public readonly record struct LivenessScore(float Combined, float? Antispoof, fl
 /// <summary>
 /// Scores how likely a face is a live person rather than a print or a screen, from one frame,
 /// with human-models' two passive models: `antispoof` (128×128 face crop → one sigmoid "real"
-/// score) and `liveness` (32×32 face crop → softmax over [fake, live]). Each sees a square crop
+/// score) and `liveness` (32×32 face crop → softmax whose index 0 is the live score, as human reports it). Each sees a square crop
 /// centred on the face box, resized; their scores are averaged. Either model may be absent.
 /// </summary>
 public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liveness, float cropScale) : IAsyncDisposable
@@ -20,7 +20,7 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
     public async Task<LivenessScore> ScoreAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
     {
         var a = antispoof is null ? Task.FromResult<float?>(null) : RunAsync(antispoof, image, face, o => o[0][0], cancellationToken);
-        var l = liveness is null ? Task.FromResult<float?>(null) : RunAsync(liveness, image, face, o => o[0][^1], cancellationToken);
+        var l = liveness is null ? Task.FromResult<float?>(null) : RunAsync(liveness, image, face, o => o[0][0], cancellationToken);
         var (sa, sl) = (await a.ConfigureAwait(false), await l.ConfigureAwait(false));
         var parts = new[] { sa, sl }.Where(s => s.HasValue).Select(s => s!.Value).ToArray();
         var combined = parts.Length == 0 ? 0f : Math.Clamp(parts.Average(), 0f, 1f);
