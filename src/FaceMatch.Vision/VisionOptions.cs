@@ -7,12 +7,20 @@ namespace FaceMatch.Vision;
 /// <summary>Every setting of the vision pipeline, with defaults measured on this project's data.</summary>
 public sealed record VisionOptions
 {
-    /// <summary>Cosine similarity at or above which two faces are taken for the same person (see README: how it was chosen).</summary>
+    /// <summary>Cosine similarity at or above which two faces are taken for the same person.</summary>
     public float MatchThreshold { get; init; } = DefaultMatchThreshold;
-    public const float DefaultMatchThreshold = 0.80f;
+
+    /// <summary>
+    /// Chosen from data for the default embedder (face-api's ResNet-34 descriptor): the midpoint
+    /// between the highest impostor score (0.9347: two different people in one of face-api's demo
+    /// group photos, same light and camera) and the lowest genuine score (0.9403, ../shared faces)
+    /// among every labelled pair we have. Another embedder needs its own threshold
+    /// (FACEMATCH_MATCH_THRESHOLD or a tenant's policy); `facematch eval` reports the candidates.
+    /// </summary>
+    public const float DefaultMatchThreshold = 0.9375f;
 
     /// <summary>Detector confidence below which a candidate is dropped.</summary>
-    public float MinDetectionScore { get; init; } = 0.6f;
+    public float MinDetectionScore { get; init; } = 0.5f;
     /// <summary>Candidates overlapping more than this (IoU) are merged.</summary>
     public float NmsIou { get; init; } = 0.3f;
     /// <summary>Score-weighted merging of overlapping candidates rather than keeping only the best.</summary>
