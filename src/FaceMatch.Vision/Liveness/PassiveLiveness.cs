@@ -16,6 +16,8 @@ public readonly record struct LivenessScore(float Combined, float? Antispoof, fl
 public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liveness, float cropScale) : IAsyncDisposable
 {
     public bool Available => antispoof is not null || liveness is not null;
+    public BatchedModel? Antispoof => antispoof;
+    public BatchedModel? LivenessModel => liveness;
 
     public async Task<LivenessScore> ScoreAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
     {
