@@ -11,5 +11,6 @@ internal static class CommandCatalog
         ModelsCommand.Create(),
         DevDataCommand.Create(),
         BenchCommand.Create(),
+        .. VisionCommands.Create(),
     ];
 }

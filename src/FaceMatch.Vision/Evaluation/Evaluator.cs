@@ -1,7 +1,18 @@
 namespace FaceMatch.Vision.Evaluation;
 
 /// <summary>What `facematch eval` prints: accuracy over the scored pairs, and the images that failed.</summary>
-public sealed record EvaluationReport(VerificationMetrics Metrics, IReadOnlyList<string> FailedImages, int SkippedPairs);
+public sealed record EvaluationReport(
+    VerificationMetrics Metrics,
+    IReadOnlyList<string> FailedImages,
+    int SkippedPairs,
+    IReadOnlyList<double> GenuineScores,
+    IReadOnlyList<double> ImpostorScores)
+{
+    /// <summary>Share of scored pairs decided right when accepting scores ≥ <paramref name="threshold"/>.</summary>
+    public double AccuracyAt(double threshold) =>
+        (GenuineScores.Count(s => s >= threshold) + ImpostorScores.Count(s => s < threshold))
+        / (double)(GenuineScores.Count + ImpostorScores.Count);
+}
 
 /// <summary>Embeds every image of a set once, scores its pairs by cosine similarity and summarises.</summary>
 public static class Evaluator
@@ -28,7 +39,7 @@ public static class Evaluator
             (pair.Same ? genuine : impostor).Add(Cosine(a, b));
         }
         var failed = images.Where(i => embeddings[i] is null).ToArray();
-        return new EvaluationReport(VerificationMetrics.Compute(genuine, impostor), failed, skipped);
+        return new EvaluationReport(VerificationMetrics.Compute(genuine, impostor), failed, skipped, genuine, impostor);
     }
 
     internal static double Cosine(float[] a, float[] b)

@@ -64,5 +64,7 @@ public sealed class EvaluationSetTests : IDisposable
         Assert.Equal(2, report.Metrics.ImpostorPairs);
         Assert.Equal(3, report.SkippedPairs);
         Assert.Equal(1.0, report.Metrics.Auc);
+        Assert.Equal(1.0, report.AccuracyAt(0.5));
+        Assert.Equal(1 / 3.0, report.AccuracyAt(0.0), 12);  // everything accepted: only the genuine pair is right
     }
 }

@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using FaceMatch.Models.Manifest;
+using FaceMatch.Vision;
+using FaceMatch.Vision.Detection;
+using FaceMatch.Vision.Evaluation;
+using FaceMatch.Vision.Imaging;
+
+namespace FaceMatch.Cli.Commands;
+
+/// <summary>`facematch compare | detect | eval`: the vision pipeline from the command line.</summary>
+internal static class VisionCommands
+{
+    public static IEnumerable<Command> Create() => [Compare(), Detect(), Eval()];
+
+    private static Command Compare()
+    {
+        var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG or PNG)" };
+        var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG or PNG)" };
+        var command = new Command("compare", "Score the largest face of two photos; prints JSON with score, decision and threshold.") { a, b };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var analyzer = await OpenAnalyzerAsync(ct);
+            var ea = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(a)!.FullName, ct), ct);
+            var eb = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(b)!.FullName, ct), ct);
+            if (ea is null || eb is null)
+                return CliJson.Error($"no face found in {(ea is null ? parse.GetValue(a)!.Name : parse.GetValue(b)!.Name)}");
+            var score = FaceAnalyzer.Similarity(ea, eb);
+            CliJson.Print(new JsonObject
+            {
+                ["score"] = CliJson.Round(score),
+                ["match"] = score >= analyzer.MatchThreshold,
+                ["threshold"] = analyzer.MatchThreshold,
+            });
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Detect()
+    {
+        var image = new Argument<FileInfo>("image") { Description = "photo (JPEG or PNG)" };
+        var debug = new Option<FileInfo?>("--debug") { Description = "write a PNG with boxes, keypoints and the aligned crops" };
+        var command = new Command("detect", "Find every face in a photo; prints JSON.") { image, debug };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var analyzer = await OpenAnalyzerAsync(ct);
+            using var decoded = analyzer.Decode(await File.ReadAllBytesAsync(parse.GetValue(image)!.FullName, ct));
+            var faces = await analyzer.DetectAsync(decoded, ct);
+            var list = new JsonArray();
+            foreach (var f in faces)
+            {
+                var quality = analyzer.AssessQuality(decoded, f, faces.Count);
+                list.Add(new JsonObject
+                {
+                    ["box"] = new JsonObject { ["x"] = R(f.Box.X), ["y"] = R(f.Box.Y), ["width"] = R(f.Box.Width), ["height"] = R(f.Box.Height) },
+                    ["score"] = CliJson.Round(f.Score, 4),
+                    ["keypoints"] = new JsonArray(f.Keypoints.Select(p => (JsonNode)new JsonArray(R(p.X), R(p.Y))).ToArray()),
+                    ["quality"] = CliJson.Round(quality.Overall, 3),
+                    ["hints"] = new JsonArray(quality.Hints.Select(h => (JsonNode)h!).ToArray()),
+                });
+            }
+            CliJson.Print(new JsonObject { ["width"] = decoded.Width, ["height"] = decoded.Height, ["faces"] = list });
+            if (parse.GetValue(debug) is { } output)
+                await File.WriteAllBytesAsync(output.FullName, FaceMatch.Vision.Diagnostics.DebugOverlay.RenderPng(analyzer, decoded, faces), ct);
+            return 0;
+        });
+        return command;
+
+        static double R(float v) => Math.Round(v, 1);
+    }
+
+    private static Command Eval()
+    {
+        var dir = new Argument<DirectoryInfo?>("dir") { Description = "folder with one sub-folder of photos per person", Arity = ArgumentArity.ZeroOrOne };
+        var pairs = new Option<FileInfo?>("--pairs") { Description = "CSV of path_a,path_b,same (1 or 0) instead of a folder" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object (the default and only format)" };
+        var command = new Command("eval", "Score every genuine and impostor pair of the largest faces; prints AUC, EER and TAR at fixed FAR.") { dir, pairs, json };
+        command.SetAction(async (parse, ct) =>
+        {
+            EvaluationSet set;
+            try
+            {
+                set = (parse.GetValue(pairs), parse.GetValue(dir)) switch
+                {
+                    ({ } csv, null) => EvaluationSet.FromCsv(csv.FullName),
+                    (null, { } folder) => EvaluationSet.FromFolder(folder.FullName),
+                    _ => throw new ArgumentException("give either a folder or --pairs FILE.csv"),
+                };
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or FormatException)
+            {
+                return CliJson.Error(e.Message);
+            }
+            await using var analyzer = await OpenAnalyzerAsync(ct);
+            var report = await Evaluator.RunAsync(set, async path => await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(path, ct), ct));
+            var m = report.Metrics;
+            CliJson.Print(new JsonObject
+            {
+                ["auc"] = CliJson.Round(m.Auc),
+                ["eer"] = CliJson.Round(m.Eer),
+                ["tar_at_far_1e-2"] = CliJson.Round(m.TarAtFar1e2),
+                ["tar_at_far_1e-3"] = CliJson.Round(m.TarAtFar1e3),
+                ["threshold"] = analyzer.MatchThreshold,
+                ["eer_threshold"] = CliJson.Round(m.EerThreshold),
+                ["threshold_at_far_1e-2"] = CliJson.Round(m.ThresholdAtFar1e2),
+                ["threshold_at_far_1e-3"] = CliJson.Round(m.ThresholdAtFar1e3),
+                ["accuracy_at_threshold"] = CliJson.Round(report.AccuracyAt(analyzer.MatchThreshold)),
+                ["genuine_pairs"] = m.GenuinePairs,
+                ["impostor_pairs"] = m.ImpostorPairs,
+                ["failed_images"] = report.FailedImages.Count,
+                ["failed"] = new JsonArray(report.FailedImages.Select(f => (JsonNode)f!).ToArray()),
+                ["embedder"] = analyzer.EmbedderId,
+            });
+            return 0;
+        });
+        return command;
+    }
+
+    internal static async Task<FaceAnalyzer> OpenAnalyzerAsync(CancellationToken ct)
+    {
+        var manifest = ModelManifest.Load(CliPaths.ManifestPath());
+        return await FaceAnalyzer.CreateAsync(manifest, VisionOptions.FromEnvironment(), ct);
+    }
+}

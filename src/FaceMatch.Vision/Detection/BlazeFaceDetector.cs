@@ -1,0 +1,54 @@
+using FaceMatch.Models.Manifest;
+using FaceMatch.Vision.Imaging;
+using FaceMatch.Vision.Inference;
+
+namespace FaceMatch.Vision.Detection;
+
+/// <summary>
+/// Finds faces with BlazeFace: the frame is letterboxed (aspect kept) into the model's square input,
+/// the batched model runs, anchors are decoded and merged, and results map back to frame pixels.
+/// </summary>
+public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options) : IAsyncDisposable
+{
+    private readonly ImageTensorFormat _format = model.Entry.Input.ToTensorFormat();
+    private readonly BlazeFaceDecoder _decoder = new(model.Entry.Input.ToTensorFormat().Width);
+
+    public BatchedModel Model => model;
+
+    /// <summary>Faces in <paramref name="image"/>, largest first.</summary>
+    public async Task<IReadOnlyList<FaceDetection>> DetectAsync(RgbImage image, CancellationToken cancellationToken)
+    {
+        var tensor = new float[_format.ElementCount];
+        var letterbox = Letterbox.ToTensor(image, _format, tensor);
+        var outputs = await model.RunAsync(tensor, cancellationToken).ConfigureAwait(false);
+        var (scores, regressors) = SplitHeads(outputs);
+
+        var candidates = _decoder.Decode(scores, regressors, options.MinDetectionScore);
+        var merged = options.WeightedNms
+            ? NonMaxSuppression.Weighted(candidates, options.NmsIou, options.MaxFaces)
+            : NonMaxSuppression.Hard(candidates, options.NmsIou, options.MaxFaces);
+        return merged
+            .Select(f => f.Map(letterbox.ToSource))
+            .Where(f => f.Box.Width >= options.MinFacePixels)
+            .OrderByDescending(f => f.Box.Area)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Recognises the four heads by size, so output naming does not matter: the two regressor heads
+    /// hold 16 values per anchor and are the largest; in each pair the stride-16 grid (more anchors)
+    /// comes first in anchor order.
+    /// </summary>
+    private (float[] Scores, float[] Regressors) SplitHeads(float[][] outputs)
+    {
+        var bySize = outputs.OrderByDescending(o => o.Length).ToArray();
+        if (bySize.Length != 4
+            || bySize[0].Length != bySize[2].Length * BlazeFaceDecoder.Regressors
+            || bySize[1].Length != bySize[3].Length * BlazeFaceDecoder.Regressors
+            || bySize[2].Length + bySize[3].Length != _decoder.AnchorCount)
+            throw new ModelManifestException($"detector '{model.Entry.Id}': outputs do not match BlazeFace's {_decoder.AnchorCount} anchors");
+        return ([.. bySize[2], .. bySize[3]], [.. bySize[0], .. bySize[1]]);
+    }
+
+    public ValueTask DisposeAsync() => model.DisposeAsync();
+}

@@ -1,0 +1,58 @@
+using System.Numerics;
+using FaceMatch.Vision.Alignment;
+using FaceMatch.Vision.Detection;
+using FaceMatch.Vision.Imaging;
+using FaceMatch.Vision.Inference;
+
+namespace FaceMatch.Vision.Embedding;
+
+/// <summary>
+/// Aligns a face onto the embedder's template (least-squares similarity from the detector's
+/// keypoints, bilinear warp straight into the model's input tensor) and returns the model's
+/// descriptor, L2-normalised so that cosine similarity is a dot product.
+/// </summary>
+public sealed class FaceEmbedder : IAsyncDisposable
+{
+    private readonly BatchedModel _model;
+    private readonly ImageTensorFormat _format;
+
+    public FaceEmbedder(BatchedModel model, AlignmentTemplate? template = null)
+    {
+        _model = model;
+        _format = model.Entry.Input.ToTensorFormat();
+        Template = template ?? AlignmentTemplate.ForInput(_format.Width, _format.Height);
+    }
+
+    public AlignmentTemplate Template { get; }
+    public BatchedModel Model => _model;
+    public string Id => _model.Entry.Id;
+
+    /// <summary>The transform taking frame pixels to template pixels for this face.</summary>
+    public AffineMatrix AlignmentFor(FaceDetection face)
+    {
+        Span<Vector2> source = stackalloc Vector2[Template.Keypoints.Length];
+        for (var i = 0; i < source.Length; i++) source[i] = face.Keypoints[Template.Keypoints[i]];
+        return SimilarityTransform.Estimate(source, Template.Targets).Matrix;
+    }
+
+    /// <summary>The aligned crop as an image (debug output, development captures, quality measurement).</summary>
+    public RgbImage AlignedCrop(RgbImage image, FaceDetection face) =>
+        AffineWarp.ToRgb(image, AlignmentFor(face), Template.Width, Template.Height);
+
+    public async Task<float[]> EmbedAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
+    {
+        var tensor = new float[_format.ElementCount];
+        AffineWarp.ToTensor(image, AlignmentFor(face), _format, tensor);
+        var outputs = await _model.RunAsync(tensor, cancellationToken).ConfigureAwait(false);
+        return Normalise(outputs[0]);
+    }
+
+    internal static float[] Normalise(float[] v)
+    {
+        var norm = MathF.Sqrt(v.Sum(x => x * x));
+        if (norm < 1e-12f) return v;
+        return v.Select(x => x / norm).ToArray();
+    }
+
+    public ValueTask DisposeAsync() => _model.DisposeAsync();
+}
