@@ -53,6 +53,20 @@ public sealed class ModelManifestTests : IDisposable
     }
 
     [Fact]
+    public void DynamicSizesAreAllowedButEmptyOnesAreNot()
+    {
+        var entry = ModelManifest.Load(Write("""
+            { "id": "scrfd", "role": "detector", "file": "det.onnx",
+              "input": { "name": "input.1", "shape": [1, 3, -1, -1], "layout": "NCHW", "colorOrder": "BGR" } }
+            """)).Models.Single();
+        Assert.Equal([1, 3, -1, -1], entry.Input.Shape);
+        var e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(Write("""
+            { "id": "x", "role": "detector", "file": "x.onnx", "input": { "name": "in", "shape": [-1, 3, 0, 64], "layout": "NCHW" } }
+            """)));
+        Assert.Contains("positive, or -1", e.Message);
+    }
+
+    [Fact]
     public void UnknownRolesAndMissingFieldsAreReported()
     {
         var e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(Write(

@@ -63,7 +63,7 @@ public sealed record ModelManifest
         if (input.Shape is not { Length: 4 }) return "input.shape must have 4 dimensions (batch first, -1 when dynamic)";
         var channels = input.Layout == "NHWC" ? input.Shape[3] : input.Shape[1];
         if (channels != 3) return $"input.shape has {channels} channels where the {input.Layout} layout puts them; 3 are needed";
-        if (input.Shape.Skip(1).Any(d => d <= 0)) return "only the batch dimension of input.shape may be dynamic";
+        if (input.Shape.Any(d => d == 0 || d < -1)) return "input.shape dimensions must be positive, or -1 where dynamic";
         if (input.Mean is not { Length: 3 } || input.Scale is not { Length: 3 }) return "input.mean and input.scale need one value per channel (3)";
         if (input.Scale.Any(v => v == 0 || !float.IsFinite(v)) || input.Mean.Any(v => !float.IsFinite(v))) return "input.scale must be finite and non-zero, input.mean finite";
         if (m.Outputs is null || m.Outputs.Any(o => string.IsNullOrWhiteSpace(o.Name))) return "every output needs a name";
@@ -113,7 +113,7 @@ public sealed record SourceFile(string Path, string Sha256);
 public sealed record ModelInput
 {
     public required string Name { get; init; }
-    /// <summary>Shape with -1 for a dynamic dimension (the batch).</summary>
+    /// <summary>Shape with -1 for a dynamic dimension: the batch, or height/width for a model that takes any size.</summary>
     public required int[] Shape { get; init; }
     /// <summary>NHWC or NCHW.</summary>
     public required string Layout { get; init; }
