@@ -71,8 +71,10 @@ public static class HumanModels
 
     /// <summary>
     /// LivenessNet (PyImageSearch design, leokwu/livenessnet): 32x32 CNN trained to tell real faces
-    /// from replayed ones. Its training script reads images with OpenCV (BGR) scaled to [0,1] and
-    /// one-hot encodes the folder names with a LabelEncoder, which sorts them: fake = 0, real = 1.
+    /// from replayed ones. Its training script suggests BGR input and [fake, real] outputs, but the
+    /// weights Human ships behave as Human uses them: on the 52 real faces of ../shared/data/faces and
+    /// face-api's demo photos, index 0 with RGB input averages 0.93 (min 0.17), while with BGR input it
+    /// averages 0.54, no better than chance. So: RGB, and index 0 is the live score.
     /// </summary>
     public static readonly TfjsModelSpec Liveness = new()
     {
@@ -82,11 +84,11 @@ public static class HumanModels
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/liveness.json",
-        ColorOrder = "BGR",
+        ColorOrder = "RGB",
         Mean = [0, 0, 0],
         Scale = [1 / 255f, 1 / 255f, 1 / 255f],
-        InputNotes = "face crop resized to 32x32, BGR scaled to [0,1] (as upstream trained it with OpenCV)",
-        Outputs = [new("Identity", "live", "softmax [p_fake, p_real] by upstream's label order (fake=0, real=1); note Human reports index 0 as face.live")],
+        InputNotes = "face crop resized to 32x32, RGB scaled to [0,1] (as Human feeds it; measured, see above)",
+        Outputs = [new("Identity", "live", "softmax over 2 classes; index 0 is the live score (Human's face.live), index 1 its complement")],
     };
 
     /// <summary>MobileFace identification network (256-d embedding of an aligned 112x112 face).</summary>
