@@ -14,20 +14,20 @@ public sealed class BatchedModelTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    /// <summary>A model with a [batch, 2, 3] input and two outputs: x·2 and the per-item sum.</summary>
+    /// <summary>A model with a [batch, 2, 2, 3] image input (NHWC) and two outputs: x·2 and the per-item sum.</summary>
     private ModelEntry WriteModel()
     {
         var g = new OnnxGraphBuilder("two-outputs");
-        var x = g.AddInput("input", TensorProto.Types.DataType.Float, [null, 2, 3]);
+        var x = g.AddInput("input", TensorProto.Types.DataType.Float, [null, 2, 2, 3]);
         var two = g.AddInitializer("two", [2f], [1]);
         var doubled = g.AddNode("Mul", [x, two], "doubled");
-        var axes = g.AddInitializer("axes", [1L, 2L], [2]);
+        var axes = g.AddInitializer("axes", [1L, 2L, 3L], [3]);
         var sum = g.AddNode("ReduceSum", [x, axes], "sum", OnnxAttribute.Int("keepdims", 0));
-        g.AddOutput(doubled, TensorProto.Types.DataType.Float, [null, 2, 3]);
+        g.AddOutput(doubled, TensorProto.Types.DataType.Float, [null, 2, 2, 3]);
         g.AddOutput(sum, TensorProto.Types.DataType.Float, [null]);
         var path = Path.Combine(_dir, "m.onnx");
         File.WriteAllBytes(path, g.Build("test").ToByteArray());
-        var json = """{"version":1,"models":[{"id":"m","role":"embedder","file":"m.onnx","input":{"name":"input","shape":[-1,2,3],"layout":"NHWC"}}]}""";
+        var json = """{"version":1,"models":[{"id":"m","role":"embedder","file":"m.onnx","input":{"name":"input","shape":[-1,2,2,3],"layout":"NHWC"}}]}""";
         File.WriteAllText(Path.Combine(_dir, "manifest.json"), json);
         return ModelManifest.Load(Path.Combine(_dir, "manifest.json")).Models[0];
     }
@@ -36,13 +36,13 @@ public sealed class BatchedModelTests : IDisposable
     public async Task ConcurrentCallersEachGetTheirOwnOutputs()
     {
         await using var model = new BatchedModel(WriteModel(), new OnnxSessionFactory(ExecutionDevice.Cpu), new BatcherOptions { MaxBatch = 5, QueueCapacity = 100 });
-        Assert.Equal([2L, 3L], model.ItemShape);
+        Assert.Equal([2L, 2L, 3L], model.ItemShape);
         var tasks = Enumerable.Range(0, 40).Select(i => Task.Run(() =>
-            model.RunAsync(Enumerable.Range(0, 6).Select(j => (float)(i * 10 + j)).ToArray()))).ToArray();
+            model.RunAsync(Enumerable.Range(0, 12).Select(j => (float)(i * 100 + j)).ToArray()))).ToArray();
         var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
         for (var i = 0; i < 40; i++)
         {
-            var expected = Enumerable.Range(0, 6).Select(j => (float)(i * 10 + j)).ToArray();
+            var expected = Enumerable.Range(0, 12).Select(j => (float)(i * 100 + j)).ToArray();
             Assert.Equal(expected.Select(v => v * 2), results[i][0]);
             Assert.Equal([expected.Sum()], results[i][1]);
         }
@@ -54,7 +54,7 @@ public sealed class BatchedModelTests : IDisposable
     {
         await using var model = new BatchedModel(WriteModel(), new OnnxSessionFactory(ExecutionDevice.Cpu), new BatcherOptions());
         var e = Assert.Throws<ArgumentException>(() => { _ = model.RunAsync(new float[5]); });
-        Assert.Contains("6 values", e.Message);
+        Assert.Contains("12 values", e.Message);
     }
 
     [Fact]
