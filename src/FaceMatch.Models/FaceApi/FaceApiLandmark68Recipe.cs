@@ -22,16 +22,8 @@ public sealed class FaceApiLandmark68Recipe : FaceApiRecipe
         Default = false,
         Sha256 = onnxSha256,
         Source = source,
-        Input = new ModelInput
-        {
-            Name = FaceLandmark68NetGraph.InputName,
-            Shape = [-1, FaceLandmark68NetGraph.InputSize, FaceLandmark68NetGraph.InputSize, 3],
-            Layout = "NHWC",
-            ColorOrder = "RGB",
-            // The graph subtracts face-api's RGB mean and divides by 255 itself.
-            Mean = [0, 0, 0],
-            Scale = [1, 1, 1],
-        },
+        // The graph subtracts face-api's RGB mean and divides by 255 itself.
+        Input = RawRgbInput(FaceLandmark68NetGraph.InputName, FaceLandmark68NetGraph.InputSize),
         Outputs =
         [
             new ModelOutput

@@ -29,6 +29,20 @@ public abstract class FaceApiRecipe : IModelRecipe
 
     protected abstract ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source);
 
+    /// <summary>
+    /// Every face-api net takes a square NHWC RGB image of raw 0..255 values: each graph does its
+    /// own normalisation, so the manifest asks the pipeline for none.
+    /// </summary>
+    protected static ModelInput RawRgbInput(string name, int size) => new()
+    {
+        Name = name,
+        Shape = [-1, size, size, 3],
+        Layout = "NHWC",
+        ColorOrder = "RGB",
+        Mean = [0, 0, 0],
+        Scale = [1, 1, 1],
+    };
+
     /// <summary>The unpacked package folder (…/face-api/package) under <paramref name="depsDir"/>.</summary>
     public static string PackageDir(string depsDir) => Path.Combine(depsDir, DepsFolder, "package");
 

@@ -22,16 +22,8 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
         Default = true,
         Sha256 = onnxSha256,
         Source = source,
-        Input = new ModelInput
-        {
-            Name = FaceRecognitionNetGraph.InputName,
-            Shape = [-1, FaceRecognitionNetGraph.InputSize, FaceRecognitionNetGraph.InputSize, 3],
-            Layout = "NHWC",
-            ColorOrder = "RGB",
-            // The graph subtracts face-api's RGB mean and divides by 255 itself: feed raw 0..255 pixels.
-            Mean = [0, 0, 0],
-            Scale = [1, 1, 1],
-        },
+        // The graph subtracts face-api's RGB mean and divides by 255 itself.
+        Input = RawRgbInput(FaceRecognitionNetGraph.InputName, FaceRecognitionNetGraph.InputSize),
         Outputs =
         [
             new ModelOutput

@@ -23,16 +23,8 @@ public sealed class FaceApiSsdMobilenetV1Recipe : FaceApiRecipe
         Default = false,
         Sha256 = onnxSha256,
         Source = source,
-        Input = new ModelInput
-        {
-            Name = SsdMobilenetV1Graph.InputName,
-            Shape = [-1, SsdMobilenetV1Graph.InputSize, SsdMobilenetV1Graph.InputSize, 3],
-            Layout = "NHWC",
-            ColorOrder = "RGB",
-            // The graph maps 0..255 to -1..1 itself (x / 127.5 - 1).
-            Mean = [0, 0, 0],
-            Scale = [1, 1, 1],
-        },
+        // The graph maps 0..255 to -1..1 itself.
+        Input = RawRgbInput(SsdMobilenetV1Graph.InputName, SsdMobilenetV1Graph.InputSize),
         Outputs =
         [
             new ModelOutput
