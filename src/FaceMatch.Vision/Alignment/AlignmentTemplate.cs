@@ -15,12 +15,12 @@ public sealed record AlignmentTemplate(string Name, int Width, int Height, int[]
 
     /// <summary>
     /// The standard ArcFace 112×112 template (InsightFace's five reference points), with the two
-    /// mouth corners replaced by their midpoint because BlazeFace gives the mouth centre.
+    /// mouth corners replaced by their midpoint because BlazeFace gives the mouth centre. The published
+    /// points use OpenCV's convention (pixel centres on integers); ours puts them at +0.5, hence the shift.
     /// </summary>
     public static AlignmentTemplate ArcFace112 { get; } = new("arcface-112", 112, 112, EyesNoseMouth,
-    [
-        new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(56.1396f, 92.2848f),
-    ]);
+        new Vector2[] { new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(56.1396f, 92.2848f) }
+            .Select(p => p + new Vector2(0.5f)).ToArray());
 
     /// <summary>
     /// A 150×150 crop framed like dlib's face chips, which face-api's ResNet-34 descriptor was
