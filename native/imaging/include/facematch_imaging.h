@@ -64,7 +64,7 @@ typedef enum fm_color_model {
 
 /* fm_decode_options.flags */
 #define FM_DECODE_IGNORE_ORIENTATION 1  /* leave pixels as stored, ignoring EXIF Orientation */
-#define FM_DECODE_ALLOW_TRUNCATED    2  /* JPEG without EOI: decode what is there (rest is grey) */
+#define FM_DECODE_ALLOW_TRUNCATED    2  /* JPEG without EOI: decode what is there (libjpeg fills the rest) */
 #define FM_DECODE_STRICT_JPEG        4  /* any libjpeg warning (corrupt entropy data) is an error */
 
 typedef struct fm_decode_options {

@@ -52,6 +52,22 @@ public static class AffineWarp
         }
     }
 
+    /// <summary>Rotates about the image centre, keeping the size (corners that leave the frame are cut, uncovered ones filled).</summary>
+    public static RgbImage Rotate(RgbImage source, double degrees, Rgb24 fill = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var centre = new System.Numerics.Vector2(source.Width / 2f, source.Height / 2f);
+        return ToRgb(source, AffineMatrix.Rotation(degrees, centre), source.Width, source.Height, fill);
+    }
+
+    /// <summary>Resizes to exactly width × height (bilinear; averaged when shrinking, see the class remarks).</summary>
+    public static RgbImage Resize(RgbImage source, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var scale = AffineMatrix.Scaling((double)width / source.Width, (double)height / source.Height);
+        return ToRgb(source, scale, width, height);
+    }
+
     public static unsafe void ToRgb(RgbImage source, AffineMatrix sourceToDestination, RgbImage destination,
         Rgb24 fill = default, int supersample = 0)
     {

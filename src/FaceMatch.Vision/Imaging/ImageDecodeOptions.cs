@@ -5,7 +5,7 @@ public enum TruncatedJpegPolicy
 {
     /// <summary>Fail with <see cref="ImageDecodeError.Truncated"/> (default: a half-grey face must not be matched).</summary>
     Reject,
-    /// <summary>Decode what is there; libjpeg fills the missing rows with grey and <see cref="ImageInfo.IsTruncated"/> is set.</summary>
+    /// <summary>Decode what is there; libjpeg fills the missing part (flat blocks) and <see cref="ImageInfo.IsTruncated"/> is set.</summary>
     DecodePartial,
 }
 

@@ -138,6 +138,40 @@ public class AffineWarpTests
             AffineWarp.ToRgb(source, new AffineMatrix(double.NaN, 0, 0, 0, 1, 0), 8, 8).Dispose());
     }
 
+    [Fact]
+    public void Two_half_turns_restore_the_image_exactly()
+    {
+        using var source = TestImages.Scene(41, 30);
+        using var once = AffineWarp.Rotate(source, 180);
+        Assert.Equal(source[0, 0], once[40, 29]);
+        Assert.Equal(source[40, 0], once[0, 29]);
+        using var twice = AffineWarp.Rotate(once, 180);
+        Assert.Equal((0.0, 0), TestImages.Difference(source, twice));
+    }
+
+    [Fact]
+    public void Ten_degree_rotation_keeps_size_and_centre()
+    {
+        using var source = TestImages.Solid(60, 40, Rgb24.Black);
+        TestImages.Fill(source, 28, 18, 4, Rgb24.White); // centred block stays put
+        using var rotated = AffineWarp.Rotate(source, 10, TestImages.Gray);
+        Assert.Equal((60, 40), (rotated.Width, rotated.Height));
+        Assert.InRange(Vector2.Distance(Centroid(rotated, onlyWhite: true), new Vector2(30, 20)), 0, 0.1f);
+        Assert.Equal(TestImages.Gray, rotated[0, 0]); // a corner uncovered by the turn
+    }
+
+    [Fact]
+    public void Resize_produces_the_requested_size_and_keeps_flat_colour()
+    {
+        using var source = TestImages.Solid(30, 20, TestImages.Green);
+        using var larger = AffineWarp.Resize(source, 75, 33);
+        using var smaller = AffineWarp.Resize(source, 7, 5);
+        Assert.Equal((75, 33), (larger.Width, larger.Height));
+        Assert.Equal((7, 5), (smaller.Width, smaller.Height));
+        Assert.Equal(TestImages.Green, larger[37, 16]);
+        Assert.Equal(TestImages.Green, smaller[3, 2]);
+    }
+
     private static int CountBright(RgbImage image, int threshold)
     {
         var n = 0;
@@ -148,13 +182,14 @@ public class AffineWarpTests
         return n;
     }
 
-    private static Vector2 Centroid(RgbImage image)
+    private static Vector2 Centroid(RgbImage image, bool onlyWhite = false)
     {
         double sx = 0, sy = 0, sw = 0;
         for (var y = 0; y < image.Height; y++)
             for (var x = 0; x < image.Width; x++)
             {
-                double v = image[x, y].R;
+                var p = image[x, y];
+                double v = onlyWhite && p == TestImages.Gray ? 0 : p.R;
                 sx += v * (x + 0.5); sy += v * (y + 0.5); sw += v;
             }
         return new Vector2((float)(sx / sw), (float)(sy / sw));

@@ -132,6 +132,18 @@ public class DecoderRejectionTests
     }
 
     [Fact]
+    public void Twelve_bit_jpeg_is_unsupported()
+    {
+        using var image = TestImages.Scene(32, 32);
+        var jpeg = TestImages.Jpeg(image);
+        var sof = JpegDecodeTests.FindMarker(jpeg, 0xC0);
+        jpeg[sof + 4] = 12; // sample precision
+        var ex = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(jpeg));
+        Assert.Equal(ImageDecodeError.Unsupported, ex.Reason);
+        Assert.Contains("12-bit", ex.Message);
+    }
+
+    [Fact]
     public void Limits_are_configurable()
     {
         using var image = TestImages.Scene(200, 100);
