@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace FaceMatch.Load;
+
+/// <summary>What one load run does; every run is bounded by a request count and a duration.</summary>
+public sealed record LoadOptions
+{
+    public required Uri Target { get; init; }
+    public int Concurrency { get; init; } = 16;
+    public int Requests { get; init; } = 10_000;
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Off by default: a load run aims at a server on this machine unless the operator says otherwise.</summary>
+    public bool AllowRemote { get; init; }
+
+    public void Validate()
+    {
+        if (Concurrency is < 1 or > 4096) throw new ArgumentException("--concurrency must be 1..4096");
+        if (Requests is < 1 or > 10_000_000) throw new ArgumentException("--requests must be 1..10000000");
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(1)) throw new ArgumentException("--duration must be more than 0 s and at most 1 h");
+        if (Target.Scheme is not ("http" or "https")) throw new ArgumentException("--target must be http://host:port (h2c) or https://host:port");
+        if (!AllowRemote && !IsLoopback(Target.Host))
+            throw new ArgumentException($"--target {Target.Host} is not a loopback address; pass --allow-remote to load another machine");
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using FaceMatch.Grpc;
+using FaceMatch.Grpc.Client;
+using FaceMatch.Grpc.Health.V1;
+
+namespace FaceMatch.Load;
+
+/// <summary>The outcome of a run: counts, rate, latency percentiles and the statuses seen.</summary>
+public sealed record LoadReport(
+    int Requests, int Errors, double Seconds, double RequestsPerSecond,
+    double P50Ms, double P90Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, int> Statuses);
+
+/// <summary>
+/// Keeps <see cref="LoadOptions.Concurrency"/> unary calls in flight until the request budget or the
+/// duration is spent, over one channel (which opens more HTTP/2 connections as streams saturate).
+/// The call is grpc.health.v1.Health/Check: every FaceMatch server answers it.
+/// </summary>
+public static class LoadRun
+{
+    public static async Task<LoadReport> RunAsync(LoadOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        using var channel = GrpcChannel.ForAddress(options.Target);
+        var health = new HealthClient(channel);
+        var latencies = new double[options.Requests];
+        var statuses = new Dictionary<string, int>();
+        var issued = -1;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(options.Duration);
+        var clock = Stopwatch.StartNew();
+
+        async Task Worker()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var i = Interlocked.Increment(ref issued);
+                if (i >= options.Requests) return;
+                var started = Stopwatch.GetTimestamp();
+                string outcome;
+                try
+                {
+                    await health.Check(new HealthCheckRequest(), CallOptions.WithTimeout(options.CallTimeout, cancellationToken: stop.Token));
+                    outcome = nameof(StatusCode.OK);
+                }
+                catch (RpcException e)
+                {
+                    outcome = e.StatusCode.ToString();
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    latencies[i] = double.NaN;   // cut off by the duration: not a completed call
+                    return;
+                }
+                latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                lock (statuses) statuses[outcome] = statuses.GetValueOrDefault(outcome) + 1;
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(Worker)));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var done = latencies.Take(Math.Min(issued, options.Requests)).Where(l => l > 0 && !double.IsNaN(l)).Order().ToArray();
+        double Percentile(double p) => done.Length == 0 ? 0 : done[Math.Min(done.Length - 1, (int)Math.Ceiling(p * done.Length) - 1)];
+        var completed = statuses.Values.Sum();
+        return new LoadReport(completed, completed - statuses.GetValueOrDefault(nameof(StatusCode.OK)), seconds, completed / seconds,
+            Percentile(0.50), Percentile(0.90), Percentile(0.99), done.Length == 0 ? 0 : done[^1], statuses);
+    }
+}
