@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
 using FaceMatch.Matching.Quantization;
 
@@ -43,7 +45,16 @@ public static unsafe class Similarity
         byte[]? rented = null;
         Span<byte> scratch = bytes <= StackQueryBytes ? stackalloc byte[bytes] : (rented = ArrayPool<byte>.Shared.Rent(bytes));
         var scaled = MemoryMarshal.Cast<byte, float>(scratch)[..a.Length];
-        for (int i = 0; i < a.Length; i++) scaled[i] = a[i] * Float16Bits.QueryScale;
+        int v = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var factor = new Vector<float>(Float16Bits.QueryScale);
+            var src = MemoryMarshal.Cast<float, Vector<float>>(a);
+            var dst = MemoryMarshal.Cast<float, Vector<float>>(scaled);
+            for (; v < src.Length; v++) dst[v] = src[v] * factor;
+            v *= Vector<float>.Count;
+        }
+        for (int i = v; i < a.Length; i++) scaled[i] = a[i] * Float16Bits.QueryScale;
         try
         {
             fixed (float* pq = scaled)
@@ -67,20 +78,12 @@ public static unsafe class Similarity
         Span<byte> scratch = bytes <= StackQueryBytes ? stackalloc byte[bytes] : (rented = ArrayPool<byte>.Shared.Rent(bytes));
         try
         {
-            long sumA = 0;
-            if (queryElement == 2)
-            {
-                var wide = MemoryMarshal.Cast<byte, short>(scratch);
-                for (int i = 0; i < a.Length; i++) wide[i] = a[i];
-            }
-            else
-            {
-                MemoryMarshal.AsBytes(a).CopyTo(scratch);
-            }
-            foreach (var x in a) sumA += x;
+            long sumA = WidenAndSum(a, queryElement == 2 ? MemoryMarshal.Cast<byte, short>(scratch) : default);
+            if (queryElement == 1) MemoryMarshal.AsBytes(a).CopyTo(scratch);
 
-            // Kernels reduce to float, which is exact below 2^24: sum in chunks small enough to stay exact.
-            const int chunk = 256;
+            // Kernels reduce to float, which is exact below 2^24: sum in chunks small enough to stay exact
+            // (512 * 255 * 128 < 2^24 even for the biased VNNI sums).
+            const int chunk = 512;
             long total = 0;
             fixed (sbyte* pb = b)
             fixed (byte* pq = scratch)
@@ -102,6 +105,34 @@ public static unsafe class Similarity
     /// <summary>Approximate float dot product of two int8-quantised vectors: Σ qa·qb · scaleA · scaleB.</summary>
     public static float Dot(QuantizedVector a, QuantizedVector b, KernelPath path = KernelPath.Auto) =>
         (float)(Dot(a.Values, b.Values, path) * (double)a.Scale * b.Scale);
+
+    /// <summary>Σ a[i], and a copy of a widened to int16 into <paramref name="wide"/> unless it is empty.</summary>
+    private static long WidenAndSum(ReadOnlySpan<sbyte> a, Span<short> wide)
+    {
+        long sum = 0;
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var acc = Vector128<int>.Zero;
+            for (; i + 16 <= a.Length; i += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.Create(a.Slice(i, 16)));
+                if (!wide.IsEmpty)
+                {
+                    lo.CopyTo(wide.Slice(i, 8));
+                    hi.CopyTo(wide.Slice(i + 8, 8));
+                }
+                acc += (Vector128.WidenLower(lo) + Vector128.WidenUpper(lo)) + (Vector128.WidenLower(hi) + Vector128.WidenUpper(hi));
+            }
+            sum = Vector128.Sum(acc);
+        }
+        for (; i < a.Length; i++)
+        {
+            if (!wide.IsEmpty) wide[i] = a[i];
+            sum += a[i];
+        }
+        return sum;
+    }
 
     /// <summary>Whole steps from the operands in place, then one zero-padded step for the remainder.</summary>
     private static float Run(BlockScorer scorer, byte* row, int rowElement, byte* query, int queryElement, int n)
