@@ -5,6 +5,10 @@ using Google.Protobuf;
 
 namespace FaceMatch.Bench.Grpc;
 
+/// <summary>
+/// `FaceMatch.Bench alloc-probe`: 50,000 duplex messages over loopback with allocation-tick sampling, printing
+/// bytes per message and the types allocated most (a diagnostic: which layer allocates per message).
+/// </summary>
 public static class AllocProbe
 {
     private sealed class Listener : EventListener
