@@ -239,7 +239,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
         try
         {
             var writer = _requestWriter ??= PipeWriter.Create(
-                await _streamingContent!.StreamTask.WaitAsync(_cts.Token).ConfigureAwait(false),
+                await _streamingContent!.AcquireStreamAsync(_cts.Token).ConfigureAwait(false),
                 new StreamPipeWriterOptions(leaveOpen: true));
             writer.WriteMessage(message, _channel.WriteOptions);
             await writer.FlushAsync(_cts.Token).ConfigureAwait(false);
@@ -312,6 +312,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IAsyncStreamReader<TResp
             status = StatusFromReset(reset.ErrorCode);
         else if (e is HttpRequestException)
             status = new Status(StatusCode.Unavailable, $"Error starting gRPC call: {e.Message}");
+        else if (e is OperationCanceledException)
+            status = new Status(StatusCode.Unavailable, "The HTTP/2 stream was abandoned by the transport (refused or reset) before the call completed.");
         else if (e is IOException)
             status = new Status(StatusCode.Unavailable, $"Error in the gRPC stream: {e.Message}");
         else

@@ -9,7 +9,7 @@ public sealed class GrpcHostOptions
 {
     public const int DefaultPort = 50051;
 
-    /// <summary>Address to bind; IPAddress.Any by default, IPAddress.Loopback for tests.</summary>
+    /// <summary>Address to bind; IPAddress.Any (every IPv4 and IPv6 address) by default, IPAddress.Loopback for tests.</summary>
     public IPAddress Address { get; set; } = IPAddress.Any;
 
     /// <summary>TCP port; 0 picks a free one (read it back from <see cref="GrpcServerHost.Port"/>).</summary>

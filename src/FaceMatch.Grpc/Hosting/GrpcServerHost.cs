@@ -49,12 +49,17 @@ public sealed class GrpcServerHost : IAsyncDisposable
             kestrel.Limits.Http2.MaxStreamsPerConnection = options.Server.MaxConcurrentStreams;
             kestrel.Limits.Http2.InitialConnectionWindowSize = options.InitialConnectionWindowSize;
             kestrel.Limits.Http2.InitialStreamWindowSize = options.InitialStreamWindowSize;
-            kestrel.Listen(options.Address, options.Port, listen =>
+            void Configure(ListenOptions listen)
             {
                 listen.Protocols = HttpProtocols.Http2;
                 if (options.Certificate is { } certificate)
                     listen.UseHttps(certificate);
-            });
+            }
+            // "Any" means both IPv4 and IPv6 where the machine has IPv6 (Kestrel falls back to IPv4 alone).
+            if (options.Address.Equals(IPAddress.Any) || options.Address.Equals(IPAddress.IPv6Any))
+                kestrel.ListenAnyIP(options.Port, Configure);
+            else
+                kestrel.Listen(options.Address, options.Port, Configure);
         });
         var app = builder.Build();
         var dispatcher = new GrpcDispatcher(registry, options.Server, app.Services.GetRequiredService<ILoggerFactory>());
@@ -86,8 +91,7 @@ public sealed class GrpcServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
-    private string LoopbackText() =>
-        _options.Address.Equals(IPAddress.IPv6Loopback) || _options.Address.Equals(IPAddress.IPv6Any) ? "[::1]" : "127.0.0.1";
+    private string LoopbackText() => _options.Address.Equals(IPAddress.IPv6Loopback) ? "[::1]" : "127.0.0.1";
 
     private sealed class EmbeddedLifetime : IHostLifetime
     {

@@ -185,6 +185,33 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task A_burst_over_the_stream_limit_fails_fast_as_unavailable_or_succeeds_never_hangs()
+    {
+        // Six calls at the same instant on a fresh channel, server allowing 2 streams per connection: streams
+        // the server refuses are retried by the handler while the call has not written yet, else end as
+        // UNAVAILABLE (retryable), well before the 10 s deadline.
+        await using var server = await GrpcTestServer.StartAsync(o => o.MaxConcurrentStreams = 2);
+        using var channel = server.CreateChannel();
+        var client = new InteropClient(channel);
+        var calls = Enumerable.Range(0, 6).Select(_ => client.Duplex(InteropClient.Bounded(seconds: 10))).ToArray();
+        var outcomes = await Task.WhenAll(calls.Select(async (c, i) =>
+        {
+            try
+            {
+                await c.RequestStream.WriteAsync(new EchoRequest { Text = i.ToString() });
+                return await c.ResponseStream.MoveNext() ? StatusCode.OK : StatusCode.Unknown;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }));
+        foreach (var c in calls) c.Dispose();
+        Assert.All(outcomes, o => Assert.Contains(o, new[] { StatusCode.OK, StatusCode.Unavailable }));
+        Assert.True(outcomes.Count(o => o == StatusCode.OK) >= 2, string.Join(", ", outcomes));
+    }
+
+    [Fact]
     public async Task Tls_with_alpn_h2_serves_our_client_and_grpc_js()
     {
         var dir = Directory.CreateTempSubdirectory("facematch-tls-");

@@ -48,10 +48,11 @@ public sealed class ServeProcessTests : IDisposable
             using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{port}"));
             var health = new HealthClient(channel);
             using var watch = health.Watch(new HealthCheckRequest(), CallOptions.WithTimeout(TimeSpan.FromMinutes(3)));
-            var status = ServingStatus.Unknown;
-            while (status != ServingStatus.Serving && await watch.ResponseStream.MoveNext())
-                status = watch.ResponseStream.Current.Status;
-            Assert.Equal(ServingStatus.Serving, status);
+            var seen = new List<ServingStatus>();
+            while ((seen.Count == 0 || seen[^1] != ServingStatus.Serving) && await watch.ResponseStream.MoveNext())
+                seen.Add(watch.ResponseStream.Current.Status);
+            Assert.Equal(ServingStatus.Serving, seen[^1]);
+            Assert.All(seen[..^1], s => Assert.Equal(ServingStatus.NotServing, s));
 
             // Every model of the manifest was loaded and described before SERVING.
             var manifest = FaceMatch.Models.Manifest.ModelManifest.Load(TestPaths.ManifestPath);
@@ -63,6 +64,8 @@ public sealed class ServeProcessTests : IDisposable
             await kill.WaitForExitAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+            process.WaitForExit();   // drains the asynchronous stdout reader
+            lock (lines) Assert.Contains("facematch: stopped", lines);
         }
         finally
         {
