@@ -84,6 +84,16 @@ public sealed class GrpcJsClientTests
     }
 
     [Fact]
+    public async Task Server_side_cancellation_mid_stream_reaches_grpc_js()
+    {
+        await using var server = await GrpcTestServer.StartAsync();
+        var r = await Run(server, "server_cancel");
+        Assert.Equal((int)StatusCode.Cancelled, r.GetProperty("code").GetInt32());
+        Assert.Equal("server gave up", r.GetProperty("details").GetString());
+        Assert.Equal(["ping 0", "ping 1", "ping 2"], r.GetProperty("echoes").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
     public async Task Eight_MiB_message_is_accepted_when_the_limit_allows_it()
     {
         const int eightMiB = 8 * 1024 * 1024;

@@ -130,6 +130,23 @@ public sealed class GrpcJsServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grpc_js_server_cancelling_mid_stream_reaches_our_client()
+    {
+        using var call = _client.Duplex(InteropClient.Bounded());
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = $"p{i}" });
+            Assert.True(await call.ResponseStream.MoveNext());
+        }
+        await call.RequestStream.WriteAsync(new EchoRequest { FailCode = (int)StatusCode.Cancelled, FailMessage = "server gave up" });
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext());
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode);
+        Assert.Equal("server gave up", e.Status.Detail);
+        var late = await Assert.ThrowsAsync<RpcException>(async () => await call.RequestStream.WriteAsync(new EchoRequest()));
+        Assert.Equal(StatusCode.Cancelled, late.StatusCode);
+    }
+
+    [Fact]
     public async Task Eight_MiB_messages_both_ways()
     {
         var payload = InteropService.Pattern(8 * 1024 * 1024 - 16);

@@ -121,6 +121,19 @@ const scenarios = {
     return { code: st.code, details: st.details };
   },
 
+  async server_cancel() {
+    // Duplex: three pings answered, then the server ends the call with CANCELLED while we keep the stream open.
+    const call = client.Duplex({ deadline: Date.now() + 20000 });
+    const status = waitStatus(call);
+    call.on('error', () => {});
+    const echoes = [];
+    call.on('data', m => echoes.push(m.text));
+    for (let i = 0; i < 3; i++) call.write({ text: `ping ${i}` });
+    call.write({ fail_code: 1, fail_message: 'server gave up' });
+    const st = await status;
+    return { code: st.code, details: st.details, echoes };
+  },
+
   async large() {
     // A request whose whole message is exactly --arg bytes: payload field tag (1) + length varint + payload.
     const total = Number(opts.arg);
