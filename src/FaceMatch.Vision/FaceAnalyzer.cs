@@ -34,8 +34,11 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     private readonly FrameQuality _quality;
     private readonly VisionOptions _options;
 
-    private FaceAnalyzer(VisionOptions options, BlazeFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness)
+    private readonly bool _parallelModels;
+
+    private FaceAnalyzer(VisionOptions options, BlazeFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness, bool parallelModels)
     {
+        _parallelModels = parallelModels;
         _options = options;
         _decoder = new ImageDecoder(options.Decode);
         _detector = detector;
@@ -62,7 +65,8 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             return new FaceAnalyzer(options,
                 new BlazeFaceDetector(new BatchedModel(detector, sessions, options.DetectorBatching), options),
                 new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching)),
-                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale));
+                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale),
+                parallelModels: sessions.Device.IsCuda);
         }, cancellationToken);
 
     private static ModelEntry Require(ModelManifest manifest, ModelRole role) =>
@@ -94,11 +98,19 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
         if (faces.Count == 0) return new FrameAnalysis(image.Width, image.Height, faces, null, null, null);
         var main = faces[0];
-        var embedding = EmbedAsync(image, main, cancellationToken);
-        var liveness = _liveness.Available ? _liveness.ScoreAsync(image, main, cancellationToken) : null;
         var quality = AssessQuality(image, main, faces.Count);
-        return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
-            liveness is null ? null : await liveness.ConfigureAwait(false), quality);
+        if (_parallelModels)
+        {
+            // A GPU overlaps the models' runs.
+            var embedding = EmbedAsync(image, main, cancellationToken);
+            var liveness = _liveness.Available ? _liveness.ScoreAsync(image, main, cancellationToken) : null;
+            return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
+                liveness is null ? null : await liveness.ConfigureAwait(false), quality);
+        }
+        // On the CPU every ONNX Runtime run already uses all cores: overlapping runs only oversubscribe them.
+        var cpuEmbedding = await EmbedAsync(image, main, cancellationToken).ConfigureAwait(false);
+        LivenessScore? cpuLiveness = _liveness.Available ? await _liveness.ScoreAsync(image, main, cancellationToken).ConfigureAwait(false) : null;
+        return new FrameAnalysis(image.Width, image.Height, faces, cpuEmbedding, cpuLiveness, quality);
     }
 
     /// <summary>Quality of one face: exposure over its box, sharpness over its aligned crop.</summary>

@@ -17,6 +17,10 @@ public sealed class OnnxSessionFactory(ExecutionDevice device, int intraOpThread
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
         if (intraOpThreads > 0) options.IntraOpNumThreads = intraOpThreads;
+        // Each session has its own intra-op pool; by default its threads spin after a run, and with
+        // several models on few cores that spinning starves the threads that carry a frame to its
+        // next stage.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (Device.IsCuda)
         {
             try

@@ -21,9 +21,9 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
 
     public async Task<LivenessScore> ScoreAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
     {
-        var a = antispoof is null ? Task.FromResult<float?>(null) : RunAsync(antispoof, image, face, o => o[0][0], cancellationToken);
-        var l = liveness is null ? Task.FromResult<float?>(null) : RunAsync(liveness, image, face, o => o[0][0], cancellationToken);
-        var (sa, sl) = (await a.ConfigureAwait(false), await l.ConfigureAwait(false));
+        // One after the other: the liveness model is tiny, and overlapping runs only contend for the cores.
+        var sa = antispoof is null ? null : await RunAsync(antispoof, image, face, o => o[0][0], cancellationToken).ConfigureAwait(false);
+        var sl = liveness is null ? null : await RunAsync(liveness, image, face, o => o[0][0], cancellationToken).ConfigureAwait(false);
         var parts = new[] { sa, sl }.Where(s => s.HasValue).Select(s => s!.Value).ToArray();
         var combined = parts.Length == 0 ? 0f : Math.Clamp(parts.Average(), 0f, 1f);
         return new LivenessScore(combined, sa, sl);
