@@ -56,6 +56,10 @@ test: build models
 gpu: build
 	@scripts/fetch-npm-packages.sh deps/npm-packages-gpu.txt
 	@cp -f .deps/onnxruntime-gpu/package/Plugins/Linux/x64/*.so $(OUT)/
+	@if command -v nvcc >/dev/null; then \
+	  cmake -S . -B build/native-cuda -DCMAKE_BUILD_TYPE=Release -DFACEMATCH_CUDA=ON >/dev/null && \
+	  cmake --build build/native-cuda -j2 && cp -f build/native-cuda/libfacematch_cuda.so $(OUT)/; \
+	else echo "nvcc not found: CUDA kernels (native/cuda) not built"; fi
 
 bench: build
 	$(DOTNET) run -c Release --project bench/FaceMatch.Bench -- $(ARGS)
