@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FaceMatch.Matching.Kernels;
 
@@ -112,12 +113,23 @@ internal unsafe struct Float16V256 : IDotOps<Vector256<float>, Pair<Vector256<fl
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Pair<Vector256<float>> LoadRow(byte* row)
     {
-        var h = Vector256.Load((short*)row);
         var mask = Vector256.Create(Float16Bits.Mask);
+        Vector256<int> lo, hi;
+        if (Avx2.IsSupported)
+        {
+            // VPMOVSXWD straight from memory: no cross-lane extract for the upper half.
+            lo = Avx2.ConvertToVector256Int32((short*)row);
+            hi = Avx2.ConvertToVector256Int32((short*)row + 8);
+        }
+        else
+        {
+            var h = Vector256.Load((short*)row);
+            (lo, hi) = (Vector256.WidenLower(h), Vector256.WidenUpper(h));
+        }
         return new Pair<Vector256<float>>
         {
-            Lo = (Vector256.ShiftLeft(Vector256.WidenLower(h), 13) & mask).AsSingle(),
-            Hi = (Vector256.ShiftLeft(Vector256.WidenUpper(h), 13) & mask).AsSingle(),
+            Lo = (Vector256.ShiftLeft(lo, 13) & mask).AsSingle(),
+            Hi = (Vector256.ShiftLeft(hi, 13) & mask).AsSingle(),
         };
     }
 
@@ -149,12 +161,23 @@ internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<fl
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Pair<Vector512<float>> LoadRow(byte* row)
     {
-        var h = Vector512.Load((short*)row);
         var mask = Vector512.Create(Float16Bits.Mask);
+        Vector512<int> lo, hi;
+        if (Avx512F.IsSupported)
+        {
+            // VPMOVSXWD straight from memory: no cross-lane extract for the upper half.
+            lo = Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row));
+            hi = Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + 16));
+        }
+        else
+        {
+            var h = Vector512.Load((short*)row);
+            (lo, hi) = (Vector512.WidenLower(h), Vector512.WidenUpper(h));
+        }
         return new Pair<Vector512<float>>
         {
-            Lo = (Vector512.ShiftLeft(Vector512.WidenLower(h), 13) & mask).AsSingle(),
-            Hi = (Vector512.ShiftLeft(Vector512.WidenUpper(h), 13) & mask).AsSingle(),
+            Lo = (Vector512.ShiftLeft(lo, 13) & mask).AsSingle(),
+            Hi = (Vector512.ShiftLeft(hi, 13) & mask).AsSingle(),
         };
     }
 
