@@ -98,17 +98,19 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
         if (faces.Count == 0) return new FrameAnalysis(image.Width, image.Height, faces, null, null, null);
         var main = faces[0];
-        var quality = AssessQuality(image, main, faces.Count);
+        // One warp per frame: the aligned crop feeds both the quality gate and the embedder.
+        using var crop = _embedder.AlignedCrop(image, main);
+        var quality = AssessQuality(image, main, faces.Count, crop);
         if (_parallelModels)
         {
             // A GPU overlaps the models' runs.
-            var embedding = EmbedAsync(image, main, cancellationToken);
+            var embedding = _embedder.EmbedCropAsync(crop, cancellationToken);
             var liveness = _liveness.Available ? _liveness.ScoreAsync(image, main, cancellationToken) : null;
             return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
                 liveness is null ? null : await liveness.ConfigureAwait(false), quality);
         }
         // On the CPU every ONNX Runtime run already uses all cores: overlapping runs only oversubscribe them.
-        var cpuEmbedding = await EmbedAsync(image, main, cancellationToken).ConfigureAwait(false);
+        var cpuEmbedding = await _embedder.EmbedCropAsync(crop, cancellationToken).ConfigureAwait(false);
         LivenessScore? cpuLiveness = _liveness.Available ? await _liveness.ScoreAsync(image, main, cancellationToken).ConfigureAwait(false) : null;
         return new FrameAnalysis(image.Width, image.Height, faces, cpuEmbedding, cpuLiveness, quality);
     }
@@ -116,12 +118,17 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     /// <summary>Quality of one face: exposure over its box, sharpness over its aligned crop.</summary>
     public QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame)
     {
+        using var crop = _embedder.AlignedCrop(image, face);
+        return AssessQuality(image, face, facesInFrame, crop);
+    }
+
+    private QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame, RgbImage alignedCrop)
+    {
         var box = face.Box;
         var region = new PixelRect((int)Math.Max(0, box.X), (int)Math.Max(0, box.Y),
             (int)Math.Max(1, Math.Min(box.Width, image.Width - box.X)), (int)Math.Max(1, Math.Min(box.Height, image.Height - box.Y)));
         var exposure = ImageStatistics.Measure(image, region);
-        using var crop = _embedder.AlignedCrop(image, face);
-        var sharpness = ImageStatistics.Measure(crop);
+        var sharpness = ImageStatistics.Measure(alignedCrop);
         return _quality.Assess(new QualityInputs(face, facesInFrame, (float)exposure.MeanLuma, (float)sharpness.LaplacianVariance));
     }
 

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct layout or signature below changes; the managed side checks it at load. */
-#define FM_ABI_VERSION 1
+#define FM_ABI_VERSION 2
 
 typedef enum fm_status {
     FM_OK = 0,
@@ -161,6 +161,15 @@ FM_API int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], c
 
 FM_API int32_t fm_warp_affine_rgb8(const fm_image *src, const double matrix[6], const uint8_t fill[3],
                                    int32_t supersample, fm_image *dst, fm_error *err);
+
+/* An image of exactly the tensor's width and height into the tensor (layout and normalisation only). */
+FM_API int32_t fm_image_to_f32(const fm_image *src, const fm_tensor_format *format, float *dst, size_t dst_len,
+                               fm_error *err);
+
+/* Warps use AVX2 where the CPU has it, else portable C (the reference; results agree to float rounding).
+   mode 0 makes the calling thread use only the reference, -1 restores the automatic choice; returns the
+   previous mode. Per thread, so tests can compare the paths without touching other callers. */
+FM_API int32_t fm_simd_override(int32_t mode);
 
 /* Luma Y = (77 R + 150 G + 29 B + 128) >> 8 (BT.601 weights in 8-bit fixed point). */
 FM_API int32_t fm_rgb_to_gray(const fm_image *src, uint8_t *dst, int32_t dst_stride, size_t dst_len, fm_error *err);

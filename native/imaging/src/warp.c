@@ -4,6 +4,7 @@
 #include "tensor_write.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 typedef struct inverse_map {
     double a, b, c, d, e, f; /* destination -> source, continuous coordinates */
@@ -101,6 +102,134 @@ static inline void sample_pixel(const fm_image *src, const inverse_map *m, int u
     out[0] = acc[0] * inv, out[1] = acc[1] * inv, out[2] = acc[2] * inv;
 }
 
+/* ---- vector path ------------------------------------------------------------------------------------ */
+/* The scalar functions above are the reference. The AVX2 row kernel computes the same samples eight destination
+   pixels at a time; blocks where any tap would leave the source (edges, fill) go through the reference, so the
+   two paths differ only by float rounding in the sample positions (well under 1/100 of a grey level). */
+
+static _Thread_local int32_t simd_override = -1; /* -1 automatic, 0 reference only */
+
+int32_t fm_simd_override(int32_t mode)
+{
+    const int32_t previous = simd_override;
+    simd_override = mode < 0 ? -1 : 0;
+    return previous;
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define FM_HAVE_AVX2_KERNEL 1
+
+static bool cpu_has_avx2(void)
+{
+    static int cached = -1;
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
+        __builtin_cpu_init();
+        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+    }
+    return c != 0;
+}
+
+/* Channel k (0 R, 1 G, 2 B) of eight gathered 32-bit words, each holding one pixel's R, G, B and a next byte. */
+__attribute__((target("avx2,fma"))) static inline __m256 channel_of(__m256i words, int k)
+{
+    const __m256i byte = _mm256_set1_epi32(0xFF);
+    return _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srli_epi32(words, 8 * k), byte));
+}
+
+/* Channel c of eight bilinear samples from the gathered taps (row y0: p0 p1, row y0 + 1: q0 q1), the reference's
+   arithmetic: lerp along x in both rows, then along y. */
+__attribute__((target("avx2,fma"))) static inline __m256 bilinear(__m256i p0, __m256i p1, __m256i q0, __m256i q1,
+                                                                  __m256 ax, __m256 ay, int c)
+{
+    const __m256 a0 = channel_of(p0, c), a1 = channel_of(p1, c), b0 = channel_of(q0, c), b1 = channel_of(q1, c);
+    const __m256 top = _mm256_fmadd_ps(ax, _mm256_sub_ps(a1, a0), a0);
+    const __m256 bottom = _mm256_fmadd_ps(ax, _mm256_sub_ps(b1, b0), b0);
+    return _mm256_fmadd_ps(ay, _mm256_sub_ps(bottom, top), top);
+}
+
+/* Eight destination pixels (u .. u+7, row v) into out[0..23] as R, G, B triples; false (nothing written) when a
+   tap of some sample falls outside the source or past what a 4-byte gather may read. */
+__attribute__((target("avx2,fma"))) static bool sample_block_avx2(const fm_image *src, const inverse_map *m, int u,
+                                                                  int v, float out[24])
+{
+    const int n = m->n;
+    const double inv_n = 1.0 / n;
+    /* Bytes a gather at offset o may touch: o .. o + 3; the last tap (x0 + 1, y0 + 1) reads one byte past its
+       pixel, so the bound is the end of the last row's pixels. */
+    const int64_t limit = (int64_t)(src->height - 1) * src->stride + (int64_t)src->width * 3;
+    if (limit > INT32_MAX)
+        return false;
+    const __m256 lanes = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 la = _mm256_mul_ps(lanes, _mm256_set1_ps((float)m->a));
+    const __m256 ld = _mm256_mul_ps(lanes, _mm256_set1_ps((float)m->d));
+    const __m256i stride = _mm256_set1_epi32(src->stride), three = _mm256_set1_epi32(3);
+    const __m256i max_x = _mm256_set1_epi32(src->width - 2), max_y = _mm256_set1_epi32(src->height - 2);
+    const __m256i last_offset = _mm256_set1_epi32((int32_t)(limit - 4 - src->stride - 3));
+    const int *base = (const int *)src->data;
+    __m256 acc_r = _mm256_setzero_ps(), acc_g = _mm256_setzero_ps(), acc_b = _mm256_setzero_ps();
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            /* Sample position of lane 0 in double, split into an integer origin and a small remainder, so the
+               float lanes keep full precision however large the source is. */
+            const double x = u + (i + 0.5) * inv_n, y = v + (j + 0.5) * inv_n;
+            const double bx = m->a * x + m->b * y + m->c - 0.5, by = m->d * x + m->e * y + m->f - 0.5;
+            if (!(fabs(bx) < 1e9 && fabs(by) < 1e9))
+                return false;
+            const double ox = floor(bx), oy = floor(by);
+            const __m256 px = _mm256_add_ps(_mm256_set1_ps((float)(bx - ox)), la);
+            const __m256 py = _mm256_add_ps(_mm256_set1_ps((float)(by - oy)), ld);
+            const __m256 fx = _mm256_floor_ps(px), fy = _mm256_floor_ps(py);
+            const __m256 ax = _mm256_sub_ps(px, fx), ay = _mm256_sub_ps(py, fy);
+            const __m256i x0 = _mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32((int)ox));
+            const __m256i y0 = _mm256_add_epi32(_mm256_cvtps_epi32(fy), _mm256_set1_epi32((int)oy));
+            /* Interior: 0 <= x0 <= width - 2 and 0 <= y0 <= height - 2 (the reference's fast case). */
+            const __m256i outside = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), x0), _mm256_cmpgt_epi32(x0, max_x)),
+                _mm256_or_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), y0), _mm256_cmpgt_epi32(y0, max_y)));
+            if (!_mm256_testz_si256(outside, outside))
+                return false;
+            const __m256i offset = _mm256_add_epi32(_mm256_mullo_epi32(y0, stride), _mm256_mullo_epi32(x0, three));
+            const __m256i past = _mm256_cmpgt_epi32(offset, last_offset);
+            if (!_mm256_testz_si256(past, past))
+                return false;
+            const __m256i below = _mm256_add_epi32(offset, stride);
+            const __m256i p0 = _mm256_i32gather_epi32(base, offset, 1);
+            const __m256i p1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(offset, three), 1);
+            const __m256i q0 = _mm256_i32gather_epi32(base, below, 1);
+            const __m256i q1 = _mm256_i32gather_epi32(base, _mm256_add_epi32(below, three), 1);
+            acc_r = _mm256_add_ps(acc_r, bilinear(p0, p1, q0, q1, ax, ay, 0));
+            acc_g = _mm256_add_ps(acc_g, bilinear(p0, p1, q0, q1, ax, ay, 1));
+            acc_b = _mm256_add_ps(acc_b, bilinear(p0, p1, q0, q1, ax, ay, 2));
+        }
+    const __m256 inv = _mm256_set1_ps(1.0f / (float)(n * n));
+    float r[8], g[8], b[8];
+    _mm256_storeu_ps(r, _mm256_mul_ps(acc_r, inv));
+    _mm256_storeu_ps(g, _mm256_mul_ps(acc_g, inv));
+    _mm256_storeu_ps(b, _mm256_mul_ps(acc_b, inv));
+    for (int l = 0; l < 8; l++)
+        out[l * 3] = r[l], out[l * 3 + 1] = g[l], out[l * 3 + 2] = b[l];
+    return true;
+}
+#endif
+
+/* One destination row as RGB float triples (3 * width values). */
+static void warp_row(const fm_image *src, const inverse_map *m, int v, int width, const float fill[3], float *out)
+{
+    int u = 0;
+#ifdef FM_HAVE_AVX2_KERNEL
+    if (simd_override != 0 && cpu_has_avx2())
+        for (; u + 8 <= width; u += 8)
+            if (!sample_block_avx2(src, m, u, v, out + (size_t)u * 3))
+                for (int k = u; k < u + 8; k++)
+                    sample_pixel(src, m, k, v, fill, out + (size_t)k * 3);
+#endif
+    for (; u < width; u++)
+        sample_pixel(src, m, u, v, fill, out + (size_t)u * 3);
+}
+
 int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], const fm_tensor_format *format,
                            int32_t supersample, float *dst, size_t dst_len, fm_error *err)
 {
@@ -113,12 +242,15 @@ int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], const fm
         (rc = inverse_map_init(&m, matrix, supersample, err)) != 0)
         return rc;
     const float fill[3] = {format->fill[0], format->fill[1], format->fill[2]};
-    float px[3];
-    for (int v = 0; v < format->height; v++)
-        for (int u = 0; u < format->width; u++) {
-            sample_pixel(src, &m, u, v, fill, px);
-            tensor_put(&tw, u, v, px[0], px[1], px[2]);
-        }
+    float *row = malloc(sizeof(float) * 3 * (size_t)format->width);
+    if (!row)
+        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
+    for (int v = 0; v < format->height; v++) {
+        warp_row(src, &m, v, format->width, fill, row);
+        for (int u = 0; u < format->width; u++)
+            tensor_put(&tw, u, v, row[u * 3], row[u * 3 + 1], row[u * 3 + 2]);
+    }
+    free(row);
     return fm_ok(err);
 }
 
@@ -136,13 +268,15 @@ int32_t fm_warp_affine_rgb8(const fm_image *src, const double matrix[6], const u
     if ((rc = inverse_map_init(&m, matrix, supersample, err)) != 0)
         return rc;
     const float fillf[3] = {fill[0], fill[1], fill[2]};
-    float px[3];
+    float *row = malloc(sizeof(float) * 3 * (size_t)dst->width);
+    if (!row)
+        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
     for (int v = 0; v < dst->height; v++) {
-        uint8_t *row = dst->data + (size_t)v * (size_t)dst->stride;
-        for (int u = 0; u < dst->width; u++) {
-            sample_pixel(src, &m, u, v, fillf, px);
-            row[u * 3] = to_u8(px[0]), row[u * 3 + 1] = to_u8(px[1]), row[u * 3 + 2] = to_u8(px[2]);
-        }
+        warp_row(src, &m, v, dst->width, fillf, row);
+        uint8_t *out = dst->data + (size_t)v * (size_t)dst->stride;
+        for (int k = 0; k < dst->width * 3; k++)
+            out[k] = to_u8(row[k]);
     }
+    free(row);
     return fm_ok(err);
 }

@@ -18,9 +18,9 @@ public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options)
     /// <summary>Faces in <paramref name="image"/>, largest first.</summary>
     public async Task<IReadOnlyList<FaceDetection>> DetectAsync(RgbImage image, CancellationToken cancellationToken)
     {
-        var tensor = new float[_format.ElementCount];
-        var letterbox = Letterbox.ToTensor(image, _format, tensor);
-        var outputs = await model.RunAsync(tensor, cancellationToken).ConfigureAwait(false);
+        var letterbox = default(LetterboxTransform);
+        var outputs = await model.RunAsync(tensor => letterbox = Letterbox.ToTensor(image, _format, tensor), cancellationToken)
+            .ConfigureAwait(false);
         var (scores, regressors) = SplitHeads(outputs);
 
         var candidates = _decoder.Decode(scores, regressors, options.MinDetectionScore);

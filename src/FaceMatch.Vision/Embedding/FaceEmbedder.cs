@@ -35,15 +35,28 @@ public sealed class FaceEmbedder : IAsyncDisposable
         return SimilarityTransform.Estimate(source, Template.Targets).Matrix;
     }
 
-    /// <summary>The aligned crop as an image (debug output, development captures, quality measurement).</summary>
+    /// <summary>
+    /// The aligned crop: exactly what the embedder sees, so the quality gate, debug output and development
+    /// captures look at the same pixels. The caller disposes it.
+    /// </summary>
     public RgbImage AlignedCrop(RgbImage image, FaceDetection face) =>
         AffineWarp.ToRgb(image, AlignmentFor(face), Template.Width, Template.Height);
 
     public async Task<float[]> EmbedAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
     {
-        var tensor = new float[_format.ElementCount];
-        AffineWarp.ToTensor(image, AlignmentFor(face), _format, tensor);
-        var outputs = await _model.RunAsync(tensor, cancellationToken).ConfigureAwait(false);
+        using var crop = AlignedCrop(image, face);
+        return await EmbedCropAsync(crop, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The embedding of a crop made by <see cref="AlignedCrop"/> (the pipeline warps each face once).</summary>
+    public async Task<float[]> EmbedCropAsync(RgbImage alignedCrop, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alignedCrop);
+        if (alignedCrop.Width != Template.Width || alignedCrop.Height != Template.Height)
+            throw new ArgumentException(
+                $"embedder '{Id}' takes {Template.Width}x{Template.Height} aligned crops, got {alignedCrop.Width}x{alignedCrop.Height}");
+        var outputs = await _model.RunAsync(tensor => ImageTensor.Write(alignedCrop, _format, tensor), cancellationToken)
+            .ConfigureAwait(false);
         return Normalise(outputs[0]);
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Runtime;
 using FaceMatch.Vision.Batching;
@@ -13,7 +15,8 @@ namespace FaceMatch.Vision.Inference;
 public sealed class BatchedModel : IAsyncDisposable
 {
     private readonly InferenceSession _session;
-    private readonly DynamicBatcher<float[], float[][]> _batcher;
+    private readonly DynamicBatcher<ReadOnlyMemory<float>, float[][]> _batcher;
+    private readonly RunOptions _runOptions = new();
     private readonly long[] _itemShape;
     private readonly int _itemLength;
     private readonly string _inputName;
@@ -31,49 +34,88 @@ public sealed class BatchedModel : IAsyncDisposable
             throw new ModelManifestException($"model '{entry.Id}': input '{_inputName}' needs fixed non-batch dimensions");
         _itemLength = (int)_itemShape.Aggregate(1L, (a, b) => a * b);
         _outputNames = _session.OutputMetadata.Keys.ToArray();
-        _batcher = new DynamicBatcher<float[], float[][]>(entry.Id, batching, Run);
+        _batcher = new DynamicBatcher<ReadOnlyMemory<float>, float[][]>(entry.Id, batching, Run);
     }
 
     public ModelEntry Entry { get; }
     public IReadOnlyList<long> ItemShape => _itemShape;
     public int ItemLength => _itemLength;
     public IReadOnlyList<string> OutputNames => _outputNames;
-    public DynamicBatcher<float[], float[][]> Batcher => _batcher;
+    public DynamicBatcher<ReadOnlyMemory<float>, float[][]> Batcher => _batcher;
 
-    /// <summary>Runs one item; the result holds each output (in <see cref="OutputNames"/> order) for this item alone.</summary>
-    public Task<float[][]> RunAsync(float[] item, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs one item; the result holds each output (in <see cref="OutputNames"/> order) for this item alone.
+    /// The item's memory must stay unchanged until the returned task completes.
+    /// </summary>
+    public Task<float[][]> RunAsync(ReadOnlyMemory<float> item, CancellationToken cancellationToken = default)
     {
         if (item.Length != _itemLength)
             throw new ArgumentException($"model '{Entry.Id}' takes {_itemLength} values per item, got {item.Length}");
         return _batcher.SubmitAsync(item, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs one item that <paramref name="write"/> puts straight into a pooled buffer of <see cref="ItemLength"/>
+    /// floats: frames allocate no input tensors (a detector input is large enough to land on the large-object heap).
+    /// </summary>
+    public async Task<float[][]> RunAsync(Action<Span<float>> write, CancellationToken cancellationToken = default)
+    {
+        var buffer = ArrayPool<float>.Shared.Rent(_itemLength);
+        try
+        {
+            write(buffer.AsSpan(0, _itemLength));
+            return await RunAsync(buffer.AsMemory(0, _itemLength), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Safe: the batcher has finished with an item once its task completes, however it completes.
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Runs a whole batch synchronously, bypassing the queue (benchmarks measure the bare model this way).</summary>
     public float[][][] RunBatch(IReadOnlyList<float[]> items)
     {
         var results = new float[items.Count][][];
-        Run(items.ToArray(), results);
+        Run(items.Select(i => (ReadOnlyMemory<float>)i).ToArray(), results);
         return results;
     }
 
-    private void Run(ReadOnlySpan<float[]> items, Span<float[][]> results)
+    private void Run(ReadOnlySpan<ReadOnlyMemory<float>> items, Span<float[][]> results)
     {
         var batch = items.Length;
-        var input = new float[batch * _itemLength];
-        for (var i = 0; i < batch; i++) items[i].CopyTo(input, i * _itemLength);
         var shape = new long[_itemShape.Length + 1];
         shape[0] = batch;
         _itemShape.CopyTo(shape, 1);
-
-        using var value = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using var options = new RunOptions();
-        using var outputs = _session.Run(options, [_inputName], [value], _outputNames);
-        for (var i = 0; i < batch; i++) results[i] = new float[_outputNames.Length][];
-        for (var o = 0; o < _outputNames.Length; o++)
+        // A batch of one runs on the caller's buffer (ONNX Runtime only reads inputs); larger batches are
+        // gathered into one pooled buffer.
+        float[]? gathered = null;
+        Memory<float> input;
+        if (batch == 1)
         {
-            var data = outputs[o].GetTensorDataAsSpan<float>();
-            var per = data.Length / batch;
-            for (var i = 0; i < batch; i++) results[i][o] = data.Slice(i * per, per).ToArray();
+            input = MemoryMarshal.AsMemory(items[0]);
+        }
+        else
+        {
+            gathered = ArrayPool<float>.Shared.Rent(batch * _itemLength);
+            for (var i = 0; i < batch; i++) items[i].Span.CopyTo(gathered.AsSpan(i * _itemLength, _itemLength));
+            input = gathered.AsMemory(0, batch * _itemLength);
+        }
+        try
+        {
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input, shape);
+            using var outputs = _session.Run(_runOptions, [_inputName], [value], _outputNames);
+            for (var i = 0; i < batch; i++) results[i] = new float[_outputNames.Length][];
+            for (var o = 0; o < _outputNames.Length; o++)
+            {
+                var data = outputs[o].GetTensorDataAsSpan<float>();
+                var per = data.Length / batch;
+                for (var i = 0; i < batch; i++) results[i][o] = data.Slice(i * per, per).ToArray();
+            }
+        }
+        finally
+        {
+            if (gathered is not null) ArrayPool<float>.Shared.Return(gathered);
         }
     }
 
@@ -81,5 +123,6 @@ public sealed class BatchedModel : IAsyncDisposable
     {
         await _batcher.DisposeAsync();
         _session.Dispose();
+        _runOptions.Dispose();
     }
 }

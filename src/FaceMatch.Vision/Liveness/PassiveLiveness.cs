@@ -32,9 +32,8 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
     private async Task<float?> RunAsync(BatchedModel model, RgbImage image, FaceDetection face, Func<float[][], float> pick, CancellationToken ct)
     {
         var format = model.Entry.Input.ToTensorFormat();
-        var tensor = new float[format.ElementCount];
-        AffineWarp.ToTensor(image, SquareCrop(face.Box, cropScale, format.Width), format, tensor);
-        return pick(await model.RunAsync(tensor, ct).ConfigureAwait(false));
+        var crop = SquareCrop(face.Box, cropScale, format.Width);
+        return pick(await model.RunAsync(tensor => AffineWarp.ToTensor(image, crop, format, tensor), ct).ConfigureAwait(false));
     }
 
     /// <summary>Maps a square of side (larger box side × scale), centred on the box, onto size×size pixels.</summary>

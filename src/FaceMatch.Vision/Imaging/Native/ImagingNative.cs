@@ -8,7 +8,7 @@ internal static unsafe partial class ImagingNative
     public const string Library = "facematch_imaging";
 
     /// <summary>FM_ABI_VERSION of the header these declarations were written against.</summary>
-    public const int ExpectedAbiVersion = 1;
+    public const int ExpectedAbiVersion = 2;
 
     public const int Ok = 0;
 
@@ -48,6 +48,13 @@ internal static unsafe partial class ImagingNative
     [LibraryImport(Library)]
     internal static partial int fm_warp_affine_rgb8(NativeImage* source, double* matrix, byte* fill, int supersample,
         NativeImage* destination, NativeError* error);
+
+    [LibraryImport(Library)]
+    internal static partial int fm_image_to_f32(NativeImage* source, NativeTensorFormat* format, float* destination,
+        nuint length, NativeError* error);
+
+    [LibraryImport(Library)]
+    internal static partial int fm_simd_override(int mode);
 
     [LibraryImport(Library)]
     internal static partial int fm_rgb_to_gray(NativeImage* source, byte* destination, int stride, nuint length,
