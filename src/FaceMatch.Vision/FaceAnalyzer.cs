@@ -122,7 +122,8 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         return AssessQuality(image, face, facesInFrame, crop);
     }
 
-    private QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame, RgbImage alignedCrop)
+    /// <summary>Quality of one face whose aligned crop (<see cref="FaceEmbedder.AlignedCrop"/>) is already made.</summary>
+    public QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame, RgbImage alignedCrop)
     {
         var box = face.Box;
         var region = new PixelRect((int)Math.Max(0, box.X), (int)Math.Max(0, box.Y),

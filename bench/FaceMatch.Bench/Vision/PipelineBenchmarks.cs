@@ -2,6 +2,7 @@ using System.Numerics;
 using BenchmarkDotNet.Attributes;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Vision;
+using FaceMatch.Vision.Detection;
 using FaceMatch.Vision.Imaging;
 using FaceMatch.Vision.Imaging.Encoders;
 using FaceMatch.Vision.Inference;
@@ -9,12 +10,12 @@ using FaceMatch.Vision.Inference;
 namespace FaceMatch.Bench.Vision;
 
 /// <summary>
-/// The vision pipeline's cost per stage and as a whole. Bare model runs (one ONNX Runtime call on a
-/// prepared batch) are the floor; the whole pipeline (decode → detect → align + embed ‖ liveness →
-/// quality) runs <see cref="Batch"/> frames concurrently so the batchers can group them, and its
-/// time per frame over the sum of the bare models' per-frame times is the pipeline's overhead.
+/// The vision pipeline's cost per stage and as a whole, for <see cref="Batch"/> frames. Bare model runs (one ONNX
+/// Runtime call on the batch of the inputs these very frames produce) are the floor; the other stages are the
+/// pipeline's own work, each timed alone on the same frames; the whole pipeline runs the frames concurrently so
+/// the batchers can group them. Whole-pipeline time over the sum of the four bare model times is the overhead.
 /// Each frame is a 640×640 JPEG portrait cut from face-api's demo photos.
-/// Run: dotnet run -c Release --project bench/FaceMatch.Bench -- --filter '*PipelineBenchmarks*'
+/// Run: dotnet run -c Release --project bench/FaceMatch.Bench -- --filter '*PipelineBenchmarks*' --job short
 /// </summary>
 [MemoryDiagnoser]
 public class PipelineBenchmarks
@@ -24,7 +25,11 @@ public class PipelineBenchmarks
 
     private FaceAnalyzer _analyzer = null!;
     private byte[][] _frames = null!;
+    private RgbImage[] _images = null!;
+    private FaceDetection[] _faces = null!;
+    private RgbImage[] _crops = null!;
     private float[][] _detectorItems = null!, _embedderItems = null!, _antispoofItems = null!, _livenessItems = null!;
+    private float[] _scratch = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,33 +39,85 @@ public class PipelineBenchmarks
         _analyzer = FaceAnalyzer.CreateAsync(manifest, new VisionOptions()).GetAwaiter().GetResult();
         var portraits = Enumerable.Range(1, 6).Select(i => Portrait(Path.Combine(root, ".deps", "face-api", "package", "demo", $"sample{i}.jpg"))).ToArray();
         _frames = Enumerable.Range(0, Batch).Select(i => portraits[i % portraits.Length]).ToArray();
-        _detectorItems = Items(_analyzer.Detector.Model);
-        _embedderItems = Items(_analyzer.Embedder.Model);
-        _antispoofItems = _analyzer.Liveness.Antispoof is { } a ? Items(a) : [];
-        _livenessItems = _analyzer.Liveness.LivenessModel is { } l ? Items(l) : [];
+        _images = _frames.Select(f => _analyzer.Decode(f)).ToArray();
+        _faces = _images.Select(i => _analyzer.DetectAsync(i).GetAwaiter().GetResult()[0]).ToArray();
+        _crops = _images.Select((img, i) => _analyzer.Embedder.AlignedCrop(img, _faces[i])).ToArray();
+
+        // The models' inputs for these frames, exactly as the pipeline writes them.
+        var detector = _analyzer.Detector.Model;
+        var detectorFormat = detector.Entry.Input.ToTensorFormat();
+        _detectorItems = _images.Select(img => Item(detector, t => Letterbox.ToTensor(img, detectorFormat, t))).ToArray();
+        var embedderFormat = _analyzer.Embedder.Model.Entry.Input.ToTensorFormat();
+        _embedderItems = _crops.Select(c => Item(_analyzer.Embedder.Model, t => ImageTensor.Write(c, embedderFormat, t))).ToArray();
+        var liveness = _analyzer.Liveness;
+        _antispoofItems = liveness.Antispoof is { } a ? _images.Select((img, i) => Item(a, t => liveness.WriteInput(a, img, _faces[i], t))).ToArray() : [];
+        _livenessItems = liveness.LivenessModel is { } l ? _images.Select((img, i) => Item(l, t => liveness.WriteInput(l, img, _faces[i], t))).ToArray() : [];
+        _scratch = new float[new[] { detector, _analyzer.Embedder.Model, liveness.Antispoof!, liveness.LivenessModel! }.Max(m => m.ItemLength)];
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _analyzer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        foreach (var c in _crops) c.Dispose();
+        foreach (var i in _images) i.Dispose();
+        _analyzer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
-    [Benchmark(Description = "detector (bare model)")]
+    [Benchmark(Description = "model: detector (bare)")]
     public object Detector() => _analyzer.Detector.Model.RunBatch(_detectorItems);
 
-    [Benchmark(Description = "embedder (bare model)")]
+    [Benchmark(Description = "model: embedder (bare)")]
     public object Embedder() => _analyzer.Embedder.Model.RunBatch(_embedderItems);
 
-    [Benchmark(Description = "antispoof (bare model)")]
+    [Benchmark(Description = "model: antispoof (bare)")]
     public object Antispoof() => _analyzer.Liveness.Antispoof!.RunBatch(_antispoofItems);
 
-    [Benchmark(Description = "liveness (bare model)")]
+    [Benchmark(Description = "model: liveness (bare)")]
     public object LivenessModel() => _analyzer.Liveness.LivenessModel!.RunBatch(_livenessItems);
 
-    [Benchmark(Description = "decode 640x640 JPEG")]
+    [Benchmark(Description = "stage: decode 640x640 JPEG")]
     public int Decode()
     {
         var n = 0;
         foreach (var f in _frames) { using var img = _analyzer.Decode(f); n += img.Width; }
         return n;
+    }
+
+    [Benchmark(Description = "stage: letterbox for detector")]
+    public float LetterboxStage()
+    {
+        var format = _analyzer.Detector.Model.Entry.Input.ToTensorFormat();
+        var sum = 0f;
+        foreach (var img in _images) sum += Letterbox.ToTensor(img, format, _scratch).ScaleX;
+        return sum;
+    }
+
+    [Benchmark(Description = "stage: align (warp to crop)")]
+    public int Align()
+    {
+        var n = 0;
+        for (var i = 0; i < _images.Length; i++) { using var crop = _analyzer.Embedder.AlignedCrop(_images[i], _faces[i]); n += crop.Width; }
+        return n;
+    }
+
+    [Benchmark(Description = "stage: crops for liveness models")]
+    public float LivenessCrops()
+    {
+        var liveness = _analyzer.Liveness;
+        for (var i = 0; i < _images.Length; i++)
+        {
+            liveness.WriteInput(liveness.Antispoof!, _images[i], _faces[i], _scratch);
+            liveness.WriteInput(liveness.LivenessModel!, _images[i], _faces[i], _scratch);
+        }
+        return _scratch[0];
+    }
+
+    [Benchmark(Description = "stage: quality")]
+    public float Quality()
+    {
+        var sum = 0f;
+        for (var i = 0; i < _images.Length; i++) sum += _analyzer.AssessQuality(_images[i], _faces[i], 1, _crops[i]).Overall;
+        return sum;
     }
 
     [Benchmark(Description = "whole pipeline")]
@@ -70,8 +127,12 @@ public class PipelineBenchmarks
         return results.Count(r => r.Embedding is not null);
     }
 
-    private float[][] Items(BatchedModel model) =>
-        Enumerable.Range(0, Batch).Select(i => Enumerable.Range(0, model.ItemLength).Select(j => (float)((i * 31 + j) % 255) / 255f).ToArray()).ToArray();
+    private static float[] Item(BatchedModel model, Action<Span<float>> write)
+    {
+        var item = new float[model.ItemLength];
+        write(item);
+        return item;
+    }
 
     private byte[] Portrait(string path)
     {

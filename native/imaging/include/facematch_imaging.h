@@ -166,8 +166,9 @@ FM_API int32_t fm_warp_affine_rgb8(const fm_image *src, const double matrix[6], 
 FM_API int32_t fm_image_to_f32(const fm_image *src, const fm_tensor_format *format, float *dst, size_t dst_len,
                                fm_error *err);
 
-/* Warps use AVX2 where the CPU has it, else portable C (the reference; results agree to float rounding).
-   mode 0 makes the calling thread use only the reference, -1 restores the automatic choice; returns the
+/* Warps take two shortcuts: axis-aligned ones (crops, resizes) run as two separable passes, others use AVX2 where
+   the CPU has it. Both compute the reference's samples (portable C, one sample at a time) and agree with it to
+   float rounding. mode 0 makes the calling thread use only the reference, -1 restores the shortcuts; returns the
    previous mode. Per thread, so tests can compare the paths without touching other callers. */
 FM_API int32_t fm_simd_override(int32_t mode);
 

@@ -4,31 +4,13 @@
    combines its source rows vertically over the full width (contiguous, so the compiler vectorises it),
    then filters that one row horizontally with a pixel's three channels in one vector. Filtering the
    vertical direction first means the horizontal taps run once per output row, not once per source row. */
-#include "tensor_write.h"
+#include "separable.h"
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
-
-typedef struct filter_taps {
-    int *start;     /* first source index per output index */
-    int *count;
-    float *weight;  /* max_taps weights per output index */
-    int max_taps;
-} filter_taps;
-
-static void taps_free(filter_taps *t)
-{
-    free(t->start);
-    free(t->count);
-    free(t->weight);
-}
 
 /* Output index u (centre u + 0.5) reads the source around (u + 0.5) / scale. */
-static bool taps_build(filter_taps *t, int in_size, int out_size, double scale)
+static bool triangle_taps(filter_taps *t, int in_size, int out_size, double scale)
 {
     const double radius = scale < 1.0 ? 1.0 / scale : 1.0;
     t->max_taps = (int)ceil(2.0 * radius) + 2;
@@ -71,49 +53,6 @@ static bool taps_build(filter_taps *t, int in_size, int out_size, double scale)
     return true;
 }
 
-/* out[i] = sum_k w[k] * rows[k][i] over the row's bytes: the vertical pass. Cloned for AVX2, where the CPU has it,
-   so the loops run eight floats wide. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void combine_rows(const uint8_t *first_row, size_t stride, const float *w, int n, size_t len, float *out)
-{
-    for (size_t i = 0; i < len; i++)
-        out[i] = w[0] * (float)first_row[i];
-    for (int k = 1; k < n; k++) {
-        const uint8_t *row = first_row + (size_t)k * stride;
-        const float wk = w[k];
-        for (size_t i = 0; i < len; i++)
-            out[i] += wk * (float)row[i];
-    }
-}
-
-/* The horizontal pass over one vertically combined row of RGB floats. in has one float of slack after its
-   last pixel: a pixel is read as four floats (R, G, B and the next value, whose lane is discarded). */
-static void filter_row(const float *in, const filter_taps *tx, int out_w, float *out)
-{
-    for (int u = 0; u < out_w; u++) {
-        const float *p = in + (size_t)tx->start[u] * 3;
-        const float *w = tx->weight + (size_t)u * (size_t)tx->max_taps;
-#if defined(__SSE__)
-        __m128 acc = _mm_setzero_ps();
-        for (int k = 0; k < tx->count[u]; k++, p += 3)
-            acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(w[k]), _mm_loadu_ps(p)));
-        float lanes[4];
-        _mm_storeu_ps(lanes, acc);
-        out[u * 3] = lanes[0], out[u * 3 + 1] = lanes[1], out[u * 3 + 2] = lanes[2];
-#else
-        float r = 0, g = 0, b = 0;
-        for (int k = 0; k < tx->count[u]; k++, p += 3) {
-            r += w[k] * p[0];
-            g += w[k] * p[1];
-            b += w[k] * p[2];
-        }
-        out[u * 3] = r, out[u * 3 + 1] = g, out[u * 3 + 2] = b;
-#endif
-    }
-}
-
 int32_t fm_letterbox_f32(const fm_image *src, const fm_tensor_format *format, float *dst, size_t dst_len,
                          fm_letterbox *out, fm_error *err)
 {
@@ -134,7 +73,7 @@ int32_t fm_letterbox_f32(const fm_image *src, const fm_tensor_format *format, fl
 
     filter_taps tx = {0}, ty = {0};
     float *combined = NULL;
-    if (!taps_build(&tx, w, cw, sx) || !taps_build(&ty, h, ch, sy))
+    if (!triangle_taps(&tx, w, cw, sx) || !triangle_taps(&ty, h, ch, sy))
         goto oom;
     const size_t src_floats = (size_t)w * 3;
     /* the vertically combined source row (plus one float of slack, see filter_row), then one output row */

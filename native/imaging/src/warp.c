@@ -1,7 +1,7 @@
 /* Affine warps by inverse mapping: each destination sample point is mapped back into the source with the
    inverted matrix and read bilinearly. Taps outside the source take the fill colour, so edges blend into
    it over one pixel and everything beyond is fill. */
-#include "tensor_write.h"
+#include "separable.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -215,9 +215,159 @@ __attribute__((target("avx2,fma"))) static bool sample_block_avx2(const fm_image
 }
 #endif
 
-/* One destination row as RGB float triples (3 * width values). */
-static void warp_row(const fm_image *src, const inverse_map *m, int v, int width, const float fill[3], float *out)
+/* ---- axis-aligned warps ------------------------------------------------------------------------------- */
+/* Without rotation or shear (b = d = 0: crops and resizes) the supersampled bilinear warp is separable: each
+   output pixel's n x n samples have weights (1/n sum of tents along x) x (1/n sum of tents along y), so the same
+   result comes from a vertical then a horizontal pass, with each source pixel read a few times instead of once
+   per sample. Taps beyond the source read as fill, as in the reference: their weight is made up with the fill
+   colour at the end. */
+
+typedef struct separable_plan {
+    filter_taps x, y;
+    float *inside_x, *inside_y; /* share of each output column's / row's weight that falls on the source */
+    int x_first, x_end;         /* source columns any output reads */
+    float *combined;            /* one vertically combined row over those columns, plus one float of slack */
+} separable_plan;
+
+static void plan_free(separable_plan *p)
 {
+    taps_free(&p->x);
+    taps_free(&p->y);
+    free(p->inside_x);
+    free(p->inside_y);
+    free(p->combined);
+}
+
+/* Taps along one axis: output u averages n bilinear samples at continuous source positions
+   scale * (u + (i + 0.5) / n) + offset, each a tent over the two nearest pixel centres. */
+static bool sample_box_taps(filter_taps *t, float *inside, int in_size, int out_size, double scale, double offset,
+                            int n)
+{
+    t->max_taps = (int)ceil(fabs(scale)) + 3;
+    t->start = malloc(sizeof(int) * (size_t)out_size);
+    t->count = malloc(sizeof(int) * (size_t)out_size);
+    t->weight = malloc(sizeof(float) * (size_t)out_size * (size_t)t->max_taps);
+    double *acc = malloc(sizeof(double) * (size_t)t->max_taps);
+    if (!t->start || !t->count || !t->weight || !acc) {
+        free(acc);
+        return false;
+    }
+    for (int u = 0; u < out_size; u++) {
+        /* Pixel-centre grid coordinates of the first and last sample. */
+        const double p0 = scale * (u + 0.5 / n) + offset - 0.5, p1 = scale * (u + (n - 0.5) / n) + offset - 0.5;
+        const double lo_d = floor(fmin(p0, p1)), hi_d = floor(fmax(p0, p1)) + 1;
+        t->start[u] = 0, t->count[u] = 0, inside[u] = 0.0f;
+        if (hi_d < 0 || lo_d > in_size - 1)
+            continue; /* entirely beyond the source */
+        const int lo = (int)lo_d, hi = (int)hi_d;
+        for (int k = 0; k <= hi - lo; k++)
+            acc[k] = 0.0;
+        for (int i = 0; i < n; i++) {
+            const double pos = scale * (u + (i + 0.5) / n) + offset - 0.5, f = floor(pos), a = pos - f;
+            acc[(int)f - lo] += (1.0 - a) / n;
+            acc[(int)f + 1 - lo] += a / n;
+        }
+        const int first = lo < 0 ? 0 : lo, last = hi > in_size - 1 ? in_size - 1 : hi;
+        float *w = t->weight + (size_t)u * (size_t)t->max_taps;
+        double total = 0.0;
+        for (int x = first; x <= last; x++)
+            w[x - first] = (float)acc[x - lo], total += acc[x - lo];
+        t->start[u] = first;
+        t->count[u] = last - first + 1;
+        inside[u] = (float)total;
+    }
+    free(acc);
+    return true;
+}
+
+static bool plan_init(separable_plan *p, const fm_image *src, const inverse_map *m, int out_w, int out_h)
+{
+    *p = (separable_plan){0};
+    p->inside_x = malloc(sizeof(float) * (size_t)out_w);
+    p->inside_y = malloc(sizeof(float) * (size_t)out_h);
+    if (!p->inside_x || !p->inside_y || !sample_box_taps(&p->x, p->inside_x, src->width, out_w, m->a, m->c, m->n) ||
+        !sample_box_taps(&p->y, p->inside_y, src->height, out_h, m->e, m->f, m->n))
+        return false;
+    p->x_first = src->width, p->x_end = 0;
+    for (int u = 0; u < out_w; u++)
+        if (p->x.count[u] > 0) {
+            p->x_first = p->x.start[u] < p->x_first ? p->x.start[u] : p->x_first;
+            const int end = p->x.start[u] + p->x.count[u];
+            p->x_end = end > p->x_end ? end : p->x_end;
+        }
+    if (p->x_end < p->x_first)
+        p->x_first = p->x_end = 0;
+    for (int u = 0; u < out_w; u++)
+        p->x.start[u] -= p->x.count[u] > 0 ? p->x_first : 0;
+    p->combined = malloc(sizeof(float) * ((size_t)(p->x_end - p->x_first) * 3 + 1));
+    if (!p->combined)
+        return false;
+    p->combined[(size_t)(p->x_end - p->x_first) * 3] = 0.0f;
+    return true;
+}
+
+static void separable_row(const separable_plan *p, const fm_image *src, int v, int width, const float fill[3],
+                          float *out)
+{
+    const size_t len = (size_t)(p->x_end - p->x_first) * 3;
+    if (p->y.count[v] > 0 && len > 0) {
+        combine_rows(src->data + (size_t)p->y.start[v] * (size_t)src->stride + (size_t)p->x_first * 3,
+                     (size_t)src->stride, p->y.weight + (size_t)v * (size_t)p->y.max_taps, p->y.count[v], len,
+                     p->combined);
+        filter_row(p->combined, &p->x, width, out);
+    } else {
+        for (int k = 0; k < width * 3; k++)
+            out[k] = 0.0f;
+    }
+    for (int u = 0; u < width; u++) {
+        const float outside = 1.0f - p->inside_x[u] * p->inside_y[v];
+        if (outside > 0.0f)
+            for (int c = 0; c < 3; c++)
+                out[u * 3 + c] += outside * fill[c];
+    }
+}
+
+/* ---- row dispatch ------------------------------------------------------------------------------------- */
+
+/* How a warp produces its rows: separable when axis-aligned, else sample by sample. */
+typedef struct warp_rows {
+    const fm_image *src;
+    inverse_map m;
+    bool separable;
+    separable_plan plan;
+} warp_rows;
+
+static int32_t warp_rows_init(warp_rows *r, const fm_image *src, const double matrix[6], int32_t supersample,
+                              int out_w, int out_h, fm_error *err)
+{
+    *r = (warp_rows){.src = src};
+    int32_t rc = inverse_map_init(&r->m, matrix, supersample, err);
+    if (rc)
+        return rc;
+    /* Separable pays off while a pixel's taps stay few; extreme shrinking keeps the capped sampling grid. */
+    r->separable = simd_override != 0 && r->m.b == 0.0 && r->m.d == 0.0 && fabs(r->m.a) <= 64.0 && fabs(r->m.e) <= 64.0;
+    if (r->separable && !plan_init(&r->plan, src, &r->m, out_w, out_h)) {
+        plan_free(&r->plan);
+        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for warp filters");
+    }
+    return FM_OK;
+}
+
+static void warp_rows_free(warp_rows *r)
+{
+    if (r->separable)
+        plan_free(&r->plan);
+}
+
+/* One destination row as RGB float triples (3 * width values). */
+static void warp_row(const warp_rows *r, int v, int width, const float fill[3], float *out)
+{
+    if (r->separable) {
+        separable_row(&r->plan, r->src, v, width, fill, out);
+        return;
+    }
+    const fm_image *src = r->src;
+    const inverse_map *m = &r->m;
     int u = 0;
 #ifdef FM_HAVE_AVX2_KERNEL
     if (simd_override != 0 && cpu_has_avx2())
@@ -237,20 +387,24 @@ int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], const fm
     if (rc)
         return rc;
     tensor_writer tw = {0};
-    inverse_map m;
-    if ((rc = tensor_writer_init(&tw, format, dst, dst_len, err)) != 0 ||
-        (rc = inverse_map_init(&m, matrix, supersample, err)) != 0)
+    if ((rc = tensor_writer_init(&tw, format, dst, dst_len, err)) != 0)
+        return rc;
+    warp_rows rows;
+    if ((rc = warp_rows_init(&rows, src, matrix, supersample, format->width, format->height, err)) != 0)
         return rc;
     const float fill[3] = {format->fill[0], format->fill[1], format->fill[2]};
     float *row = malloc(sizeof(float) * 3 * (size_t)format->width);
-    if (!row)
+    if (!row) {
+        warp_rows_free(&rows);
         return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
+    }
     for (int v = 0; v < format->height; v++) {
-        warp_row(src, &m, v, format->width, fill, row);
+        warp_row(&rows, v, format->width, fill, row);
         for (int u = 0; u < format->width; u++)
             tensor_put(&tw, u, v, row[u * 3], row[u * 3 + 1], row[u * 3 + 2]);
     }
     free(row);
+    warp_rows_free(&rows);
     return fm_ok(err);
 }
 
@@ -264,19 +418,22 @@ int32_t fm_warp_affine_rgb8(const fm_image *src, const double matrix[6], const u
         return rc;
     if (!fill)
         return fm_fail(err, FM_ERR_INVALID_ARGUMENT, "warp: null fill colour");
-    inverse_map m;
-    if ((rc = inverse_map_init(&m, matrix, supersample, err)) != 0)
+    warp_rows rows;
+    if ((rc = warp_rows_init(&rows, src, matrix, supersample, dst->width, dst->height, err)) != 0)
         return rc;
     const float fillf[3] = {fill[0], fill[1], fill[2]};
     float *row = malloc(sizeof(float) * 3 * (size_t)dst->width);
-    if (!row)
+    if (!row) {
+        warp_rows_free(&rows);
         return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
+    }
     for (int v = 0; v < dst->height; v++) {
-        warp_row(src, &m, v, dst->width, fillf, row);
+        warp_row(&rows, v, dst->width, fillf, row);
         uint8_t *out = dst->data + (size_t)v * (size_t)dst->stride;
         for (int k = 0; k < dst->width * 3; k++)
             out[k] = to_u8(row[k]);
     }
     free(row);
+    warp_rows_free(&rows);
     return fm_ok(err);
 }

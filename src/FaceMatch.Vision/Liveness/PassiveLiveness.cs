@@ -31,9 +31,14 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
 
     private async Task<float?> RunAsync(BatchedModel model, RgbImage image, FaceDetection face, Func<float[][], float> pick, CancellationToken ct)
     {
+        return pick(await model.RunAsync(tensor => WriteInput(model, image, face, tensor), ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Writes <paramref name="model"/>'s input for <paramref name="face"/>: the square crop around its box, resized.</summary>
+    public void WriteInput(BatchedModel model, RgbImage image, FaceDetection face, Span<float> destination)
+    {
         var format = model.Entry.Input.ToTensorFormat();
-        var crop = SquareCrop(face.Box, cropScale, format.Width);
-        return pick(await model.RunAsync(tensor => AffineWarp.ToTensor(image, crop, format, tensor), ct).ConfigureAwait(false));
+        AffineWarp.ToTensor(image, SquareCrop(face.Box, cropScale, format.Width), format, destination);
     }
 
     /// <summary>Maps a square of side (larger box side × scale), centred on the box, onto size×size pixels.</summary>
