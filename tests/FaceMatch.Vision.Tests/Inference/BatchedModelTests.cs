@@ -50,6 +50,19 @@ public sealed class BatchedModelTests : IDisposable
     }
 
     [Fact]
+    public async Task ItemsWrittenIntoPooledBuffersKeepTheirOwnContents()
+    {
+        // Pooled buffers are reused as soon as a call completes: a buffer handed back while its batch was still
+        // queued or running would show up here as another caller's values.
+        await using var model = new BatchedModel(WriteModel(), new OnnxSessionFactory(ExecutionDevice.Cpu), new BatcherOptions { MaxBatch = 4, QueueCapacity = 200 });
+        var tasks = Enumerable.Range(0, 100).Select(i => Task.Run(() =>
+            model.RunAsync(item => { for (var j = 0; j < item.Length; j++) item[j] = i * 1000 + j; }))).ToArray();
+        var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(60));
+        for (var i = 0; i < 100; i++)
+            Assert.Equal(Enumerable.Range(0, 12).Select(j => 2f * (i * 1000 + j)), results[i][0]);
+    }
+
+    [Fact]
     public async Task AnItemOfTheWrongSizeIsRefused()
     {
         await using var model = new BatchedModel(WriteModel(), new OnnxSessionFactory(ExecutionDevice.Cpu), new BatcherOptions());
