@@ -34,11 +34,8 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     private readonly FrameQuality _quality;
     private readonly VisionOptions _options;
 
-    private readonly bool _parallelModels;
-
-    private FaceAnalyzer(VisionOptions options, BlazeFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness, bool parallelModels)
+    private FaceAnalyzer(VisionOptions options, BlazeFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness)
     {
-        _parallelModels = parallelModels;
         _options = options;
         _decoder = new ImageDecoder(options.Decode);
         _detector = detector;
@@ -57,7 +54,7 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     public static Task<FaceAnalyzer> CreateAsync(ModelManifest manifest, VisionOptions options, CancellationToken cancellationToken = default) =>
         Task.Run(() =>
         {
-            var sessions = new OnnxSessionFactory(ExecutionDevice.FromEnvironment());
+            var sessions = new OnnxSessionFactory(ExecutionDevice.FromEnvironment(), options.IntraOpThreads);
             var detector = Require(manifest, ModelRole.Detector);
             var embedder = Require(manifest, ModelRole.Embedder);
             BatchedModel? Optional(ModelRole role) =>
@@ -65,8 +62,7 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             return new FaceAnalyzer(options,
                 new BlazeFaceDetector(new BatchedModel(detector, sessions, options.DetectorBatching), options),
                 new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching)),
-                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale),
-                parallelModels: sessions.Device.IsCuda);
+                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale));
         }, cancellationToken);
 
     private static ModelEntry Require(ModelManifest manifest, ModelRole role) =>
@@ -91,46 +87,49 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         return faces.Count == 0 ? null : await EmbedAsync(image, faces[0], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Decode, detect, and for the main face: embedding, passive liveness and quality in parallel.</summary>
+    /// <summary>Decode, detect, and for the main face: embedding, passive liveness and quality, overlapped.</summary>
     public async Task<FrameAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
     {
         using var image = Decode(encoded.Span);
         var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
         if (faces.Count == 0) return new FrameAnalysis(image.Width, image.Height, faces, null, null, null);
         var main = faces[0];
-        // One warp per frame: the aligned crop feeds both the quality gate and the embedder.
-        using var crop = _embedder.AlignedCrop(image, main);
-        var quality = AssessQuality(image, main, faces.Count, crop);
-        if (_parallelModels)
+        // The liveness models run on another thread while this one aligns the face and runs the embedder: each run
+        // takes one core (VisionOptions.IntraOpThreads), so the overlap is what fills a second core. (An idle
+        // batcher runs a model on its caller's thread, so the branch gets a thread of its own.)
+        var liveness = _liveness.Available ? Task.Run(() => _liveness.ScoreAsync(image, main, cancellationToken), cancellationToken) : null;
+        try
         {
-            // A GPU overlaps the models' runs.
+            // One warp per frame: the aligned crop feeds both the embedder and the quality gate.
+            using var crop = _embedder.AlignedCrop(image, main);
             var embedding = _embedder.EmbedCropAsync(crop, cancellationToken);
-            var liveness = _liveness.Available ? _liveness.ScoreAsync(image, main, cancellationToken) : null;
+            var quality = AssessQuality(main, faces.Count, crop);
             return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
                 liveness is null ? null : await liveness.ConfigureAwait(false), quality);
         }
-        // On the CPU every ONNX Runtime run already uses all cores: overlapping runs only oversubscribe them.
-        var cpuEmbedding = await _embedder.EmbedCropAsync(crop, cancellationToken).ConfigureAwait(false);
-        LivenessScore? cpuLiveness = _liveness.Available ? await _liveness.ScoreAsync(image, main, cancellationToken).ConfigureAwait(false) : null;
-        return new FrameAnalysis(image.Width, image.Height, faces, cpuEmbedding, cpuLiveness, quality);
+        catch when (liveness is { IsCompleted: false })
+        {
+            // Leave nothing running behind a failed frame; the first failure is the one reported.
+            await Task.WhenAny(liveness).ConfigureAwait(false);
+            _ = liveness.Exception;
+            throw;
+        }
     }
 
-    /// <summary>Quality of one face: exposure over its box, sharpness over its aligned crop.</summary>
+    /// <summary>Quality of one face: exposure and sharpness over its aligned crop, size and pose from its keypoints.</summary>
     public QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame)
     {
         using var crop = _embedder.AlignedCrop(image, face);
-        return AssessQuality(image, face, facesInFrame, crop);
+        return AssessQuality(face, facesInFrame, crop);
     }
 
     /// <summary>Quality of one face whose aligned crop (<see cref="FaceEmbedder.AlignedCrop"/>) is already made.</summary>
-    public QualityReport AssessQuality(RgbImage image, FaceDetection face, int facesInFrame, RgbImage alignedCrop)
+    public QualityReport AssessQuality(FaceDetection face, int facesInFrame, RgbImage alignedCrop)
     {
-        var box = face.Box;
-        var region = new PixelRect((int)Math.Max(0, box.X), (int)Math.Max(0, box.Y),
-            (int)Math.Max(1, Math.Min(box.Width, image.Width - box.X)), (int)Math.Max(1, Math.Min(box.Height, image.Height - box.Y)));
-        var exposure = ImageStatistics.Measure(image, region);
-        var sharpness = ImageStatistics.Measure(alignedCrop);
-        return _quality.Assess(new QualityInputs(face, facesInFrame, (float)exposure.MeanLuma, (float)sharpness.LaplacianVariance));
+        // The crop is the face as the embedder sees it, at one fixed size: its mean luma is the face's exposure, and
+        // its Laplacian variance compares across frames whatever the face's size in the photo.
+        var stats = ImageStatistics.Measure(alignedCrop);
+        return _quality.Assess(new QualityInputs(face, facesInFrame, (float)stats.MeanLuma, (float)stats.LaplacianVariance));
     }
 
     /// <summary>Cosine similarity of two L2-normalised embeddings.</summary>

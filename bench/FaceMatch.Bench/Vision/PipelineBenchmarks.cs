@@ -116,7 +116,7 @@ public class PipelineBenchmarks
     public float Quality()
     {
         var sum = 0f;
-        for (var i = 0; i < _images.Length; i++) sum += _analyzer.AssessQuality(_images[i], _faces[i], 1, _crops[i]).Overall;
+        for (var i = 0; i < _images.Length; i++) sum += _analyzer.AssessQuality(_faces[i], 1, _crops[i]).Overall;
         return sum;
     }
 

@@ -7,7 +7,9 @@ namespace FaceMatch.Vision.Batching;
 /// Groups items submitted by concurrent callers into batches for one model run each. A batch
 /// closes when it holds <see cref="BatcherOptions.MaxBatch"/> items or when its first item has
 /// waited <see cref="BatcherOptions.MaxWait"/>; a full queue refuses new items at once so
-/// overload is visible to callers instead of growing latency without bound.
+/// overload is visible to callers instead of growing latency without bound. With
+/// <see cref="BatcherOptions.RunInlineWhenIdle"/>, an item that finds nothing queued and a run slot
+/// free runs at once on the caller's thread, sparing it two thread hand-offs.
 /// </summary>
 /// <remarks>The run delegate gets the batch's items and fills one result per item, in order.</remarks>
 public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
@@ -19,6 +21,8 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
     private readonly BatcherOptions _options;
     private readonly string _name;
     private readonly Task[] _workers;
+    // One slot per concurrent run (Workers); inline runs and the workers' batches both take one.
+    private readonly SemaphoreSlim _slots;
     private long _batches, _items;
     private int _queued;
 
@@ -28,6 +32,7 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         _name = name;
         _options = options;
         _run = run;
+        _slots = new SemaphoreSlim(options.Workers, options.Workers);
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = options.Workers == 1 });
         _workers = Enumerable.Range(0, options.Workers)
             .Select(_ => Task.Factory.StartNew(WorkerLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
@@ -45,6 +50,9 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
     public Task<TResult> SubmitAsync(TItem item, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        // Queued items keep their turn: the caller runs inline only when nothing waits and a slot is free.
+        if (_options.RunInlineWhenIdle && _options.MaxWait == TimeSpan.Zero && Volatile.Read(ref _queued) == 0 && _slots.Wait(0))
+            return RunInline(item);
         if (Interlocked.Increment(ref _queued) > _options.QueueCapacity)
         {
             Interlocked.Decrement(ref _queued);
@@ -59,18 +67,47 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         return pending.Completion.Task;
     }
 
+    private Task<TResult> RunInline(TItem item)
+    {
+        try
+        {
+            var result = default(TResult)!;
+            _run(new ReadOnlySpan<TItem>(in item), new Span<TResult>(ref result));
+            Interlocked.Increment(ref _batches);
+            Interlocked.Increment(ref _items);
+            return Task.FromResult(result);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<TResult>(e);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
     private async Task WorkerLoopAsync()
     {
         var batch = new List<Pending>(_options.MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            batch.Clear();
-            if (!reader.TryRead(out var first)) continue;
-            batch.Add(first);
-            await FillAsync(reader, batch).ConfigureAwait(false);
-            Interlocked.Add(ref _queued, -batch.Count);
-            RunBatch(batch);
+            // The slot first: items stay queued (and counted against the capacity) while an inline run holds it.
+            await _slots.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                batch.Clear();
+                if (!reader.TryRead(out var first)) continue;
+                batch.Add(first);
+                await FillAsync(reader, batch).ConfigureAwait(false);
+                Interlocked.Add(ref _queued, -batch.Count);
+                RunBatch(batch);
+            }
+            finally
+            {
+                _slots.Release();
+            }
         }
     }
 
@@ -124,6 +161,7 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
+        _slots.Dispose();
     }
 
     private sealed class Pending(TItem item, CancellationToken cancellationToken)

@@ -19,20 +19,22 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
     public BatchedModel? Antispoof => antispoof;
     public BatchedModel? LivenessModel => liveness;
 
+    /// <summary>Both models' scores and their mean. The image is read only before this returns its task.</summary>
     public async Task<LivenessScore> ScoreAsync(RgbImage image, FaceDetection face, CancellationToken cancellationToken)
     {
-        // One after the other: the liveness model is tiny, and overlapping runs only contend for the cores.
-        var sa = antispoof is null ? null : await RunAsync(antispoof, image, face, o => o[0][0], cancellationToken).ConfigureAwait(false);
-        var sl = liveness is null ? null : await RunAsync(liveness, image, face, o => o[0][0], cancellationToken).ConfigureAwait(false);
+        // Both crops are cut now, so the models run side by side and the caller may release the image at once.
+        var antispoofRun = antispoof is null ? null : RunAsync(antispoof, image, face, cancellationToken);
+        var livenessRun = liveness is null ? null : RunAsync(liveness, image, face, cancellationToken);
+        await Task.WhenAll(new[] { antispoofRun, livenessRun }.OfType<Task<float>>()).ConfigureAwait(false);
+        float? sa = antispoofRun?.Result, sl = livenessRun?.Result;
         var parts = new[] { sa, sl }.Where(s => s.HasValue).Select(s => s!.Value).ToArray();
         var combined = parts.Length == 0 ? 0f : Math.Clamp(parts.Average(), 0f, 1f);
         return new LivenessScore(combined, sa, sl);
     }
 
-    private async Task<float?> RunAsync(BatchedModel model, RgbImage image, FaceDetection face, Func<float[][], float> pick, CancellationToken ct)
-    {
-        return pick(await model.RunAsync(tensor => WriteInput(model, image, face, tensor), ct).ConfigureAwait(false));
-    }
+    // The model's output 0, element 0: antispoof's sigmoid "real" score, liveness's softmax "live" entry.
+    private async Task<float> RunAsync(BatchedModel model, RgbImage image, FaceDetection face, CancellationToken ct) =>
+        (await model.RunAsync(tensor => WriteInput(model, image, face, tensor), ct).ConfigureAwait(false))[0][0];
 
     /// <summary>Writes <paramref name="model"/>'s input for <paramref name="face"/>: the square crop around its box, resized.</summary>
     public void WriteInput(BatchedModel model, RgbImage image, FaceDetection face, Span<float> destination)

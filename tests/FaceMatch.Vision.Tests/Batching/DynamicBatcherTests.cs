@@ -41,7 +41,8 @@ public class DynamicBatcherTests
         var run = new GatedRun();
         run.Gate.Reset();
         await using var batcher = new DynamicBatcher<int, int>("t", new BatcherOptions { MaxBatch = 4, MaxWait = TimeSpan.Zero }, run.Run);
-        var first = batcher.SubmitAsync(0);
+        // From another thread: with the batcher idle, the first item runs on its caller's thread (inline).
+        var first = Task.Run(() => batcher.SubmitAsync(0));
         Assert.True(run.Entered.Wait(Bound));          // the worker is now inside the first run
         var rest = Enumerable.Range(1, 10).Select(i => batcher.SubmitAsync(i)).ToArray();
         Assert.Equal(10, batcher.QueueDepth);
@@ -57,7 +58,7 @@ public class DynamicBatcherTests
         var run = new GatedRun();
         run.Gate.Reset();
         await using var batcher = new DynamicBatcher<int, int>("detector", new BatcherOptions { MaxBatch = 2, QueueCapacity = 3, MaxWait = TimeSpan.Zero }, run.Run);
-        var first = batcher.SubmitAsync(0);
+        var first = Task.Run(() => batcher.SubmitAsync(0));
         Assert.True(run.Entered.Wait(Bound));
         var queued = Enumerable.Range(1, 3).Select(i => batcher.SubmitAsync(i)).ToArray();
         var refused = Assert.Throws<BatcherFullException>(() => { _ = batcher.SubmitAsync(99); });
@@ -87,7 +88,7 @@ public class DynamicBatcherTests
         var run = new GatedRun();
         run.Gate.Reset();
         await using var batcher = new DynamicBatcher<int, int>("t", new BatcherOptions { MaxBatch = 8, MaxWait = TimeSpan.Zero }, run.Run);
-        var first = batcher.SubmitAsync(0);
+        var first = Task.Run(() => batcher.SubmitAsync(0));
         Assert.True(run.Entered.Wait(Bound));
         using var cts = new CancellationTokenSource();
         var cancelled = batcher.SubmitAsync(1, cts.Token);
@@ -97,6 +98,55 @@ public class DynamicBatcherTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Bound));
         Assert.Equal(4, await kept.WaitAsync(Bound));
         Assert.Equal([1, 1], run.BatchSizes.ToArray());
+    }
+
+    [Fact]
+    public async Task AnIdleBatcherRunsTheItemOnTheCallersThread()
+    {
+        var runThread = -1;
+        void Run(ReadOnlySpan<int> items, Span<int> results)
+        {
+            runThread = Environment.CurrentManagedThreadId;
+            for (var i = 0; i < items.Length; i++) results[i] = items[i] + 1;
+        }
+        await using var batcher = new DynamicBatcher<int, int>("t", new BatcherOptions(), Run);
+        var task = batcher.SubmitAsync(41);
+        Assert.True(task.IsCompletedSuccessfully);
+        Assert.Equal(42, task.Result);
+        Assert.Equal(Environment.CurrentManagedThreadId, runThread);
+
+        await using var queued = new DynamicBatcher<int, int>("t", new BatcherOptions { RunInlineWhenIdle = false }, Run);
+        Assert.Equal(8, await queued.SubmitAsync(7).WaitAsync(Bound));
+        Assert.NotEqual(Environment.CurrentManagedThreadId, runThread);
+    }
+
+    [Fact]
+    public async Task AnInlineFailureReachesOnlyItsCaller()
+    {
+        void Run(ReadOnlySpan<int> items, Span<int> results)
+        {
+            if (items[0] < 0) throw new InvalidOperationException("model failed");
+            results[0] = items[0];
+        }
+        await using var batcher = new DynamicBatcher<int, int>("t", new BatcherOptions(), Run);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => batcher.SubmitAsync(-1));
+        Assert.Equal(3, await batcher.SubmitAsync(3).WaitAsync(Bound)); // the slot was given back
+    }
+
+    [Fact]
+    public async Task ItemsQueuedBehindAnInlineRunKeepTheirTurn()
+    {
+        var run = new GatedRun();
+        run.Gate.Reset();
+        await using var batcher = new DynamicBatcher<int, int>("t", new BatcherOptions { MaxBatch = 8 }, run.Run);
+        var inline = Task.Run(() => batcher.SubmitAsync(0));
+        Assert.True(run.Entered.Wait(Bound));
+        var queued = Enumerable.Range(1, 3).Select(i => batcher.SubmitAsync(i)).ToArray();
+        Assert.All(queued, t => Assert.False(t.IsCompleted));
+        Assert.Equal(3, batcher.QueueDepth); // counted against the capacity while the inline run holds the slot
+        run.Gate.Set();
+        await Task.WhenAll(queued.Append(inline)).WaitAsync(Bound);
+        Assert.Equal([1, 3], run.BatchSizes.ToArray());
     }
 
     [Fact]

@@ -1,0 +1,67 @@
+using System.Numerics;
+using FaceMatch.Vision.Imaging;
+using FaceMatch.Vision.Imaging.Encoders;
+
+namespace FaceMatch.Vision.Tests.Pipeline;
+
+/// <summary>AnalyzeAsync as a whole: its overlapped stages give what the separate calls give, frame by frame.</summary>
+[Collection(AnalyzerCollection.Name)]
+public sealed class FrameAnalysisTests(AnalyzerFixture fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
+    private FaceAnalyzer Analyzer => fixture.Analyzer;
+
+    [Fact]
+    public async Task AnalysisAgreesWithTheSeparateSteps()
+    {
+        var frame = await PortraitAsync(3, brightness: 1f);
+        var analysis = await Analyzer.AnalyzeAsync(frame).WaitAsync(Bound);
+        using var image = Analyzer.Decode(frame);
+        var faces = await Analyzer.DetectAsync(image);
+        Assert.Equal(faces.Count, analysis.Faces.Count);
+        Assert.Equal(faces[0].Box, analysis.MainFace!.Box);
+        Assert.Equal(await Analyzer.EmbedAsync(image, faces[0]), analysis.Embedding);
+        Assert.Equal(await Analyzer.Liveness.ScoreAsync(image, faces[0], CancellationToken.None), analysis.Liveness);
+        Assert.Equal(Analyzer.AssessQuality(image, faces[0], faces.Count).Overall, analysis.Quality!.Overall);
+    }
+
+    [Fact]
+    public async Task ConcurrentFramesEachGetTheirOwnResults()
+    {
+        // Frames share batched runs and pooled buffers; a mix-up would hand one frame another's embedding.
+        var frames = new List<byte[]>();
+        for (var sample = 1; sample <= 6; sample++) frames.Add(await PortraitAsync(sample, brightness: 1f));
+        var alone = new List<float[]>();
+        foreach (var f in frames) alone.Add((await Analyzer.AnalyzeAsync(f)).Embedding!);
+        var together = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(() => Analyzer.AnalyzeAsync(frames[i % 6])))).WaitAsync(Bound);
+        for (var i = 0; i < 24; i++)
+            Assert.True(FaceAnalyzer.Similarity(alone[i % 6], together[i].Embedding!) > 0.9999f, $"frame {i}");
+    }
+
+    [Fact]
+    public async Task QualityHintsFollowTheFrame()
+    {
+        var normal = (await Analyzer.AnalyzeAsync(await PortraitAsync(6, brightness: 1f))).Quality!;
+        var dark = (await Analyzer.AnalyzeAsync(await PortraitAsync(6, brightness: 0.25f))).Quality!;
+        var bright = (await Analyzer.AnalyzeAsync(await PortraitAsync(6, brightness: 3f))).Quality!;
+        Assert.DoesNotContain("too_dark", normal.Hints);
+        Assert.DoesNotContain("too_bright", normal.Hints);
+        Assert.Contains("too_dark", dark.Hints);
+        Assert.Contains("too_bright", bright.Hints);
+        Assert.True(dark.Exposure < normal.Exposure && bright.Exposure < normal.Exposure);
+    }
+
+    /// <summary>A 640×640 head-and-shoulders JPEG around the demo photo's largest face, brightness scaled.</summary>
+    private async Task<byte[]> PortraitAsync(int sample, float brightness)
+    {
+        using var image = Analyzer.Decode(await File.ReadAllBytesAsync(AnalyzerFixture.DemoPhoto(sample)));
+        var face = (await Analyzer.DetectAsync(image))[0];
+        var side = Math.Max(face.Box.Width, face.Box.Height) * 2.4f;
+        var centre = new Vector2(face.Box.X + face.Box.Width / 2, face.Box.Y + face.Box.Height / 2);
+        var s = 640 / side;
+        using var crop = AffineWarp.ToRgb(image, new AffineMatrix(s, 0, 320 - centre.X * s, 0, s, 320 - centre.Y * s), 640, 640);
+        var px = crop.Pixels;
+        for (var i = 0; i < px.Length; i++) px[i] = (byte)Math.Clamp(px[i] * brightness, 0, 255);
+        return JpegEncoder.Encode(crop, quality: 90);
+    }
+}
