@@ -36,7 +36,7 @@ public class PipelineBenchmarks
     {
         var root = FindRepoRoot();
         var manifest = ModelManifest.Load(Path.Combine(root, "models", "manifest.json"));
-        _analyzer = FaceAnalyzer.CreateAsync(manifest, new VisionOptions()).GetAwaiter().GetResult();
+        _analyzer = FaceAnalyzer.CreateAsync(manifest, VisionOptions.FromEnvironment()).GetAwaiter().GetResult();
         var portraits = Enumerable.Range(1, 6).Select(i => Portrait(Path.Combine(root, ".deps", "face-api", "package", "demo", $"sample{i}.jpg"))).ToArray();
         _frames = Enumerable.Range(0, Batch).Select(i => portraits[i % portraits.Length]).ToArray();
         _images = _frames.Select(f => _analyzer.Decode(f)).ToArray();
