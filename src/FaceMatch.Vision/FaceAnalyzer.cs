@@ -107,9 +107,9 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
                 liveness is null ? null : await liveness.ConfigureAwait(false), quality);
         }
-        catch when (liveness is { IsCompleted: false })
+        catch when (liveness is not null)
         {
-            // Leave nothing running behind a failed frame; the first failure is the one reported.
+            // Leave nothing running behind a failed frame (it reads the image); the first failure is the one reported.
             await Task.WhenAny(liveness).ConfigureAwait(false);
             _ = liveness.Exception;
             throw;

@@ -16,7 +16,7 @@ public sealed record VisionOptions
     /// <summary>
     /// Chosen from data for the default embedder (face-api's ResNet-34 descriptor): the midpoint
     /// between the highest impostor score (0.9347: two different people in one of face-api's demo
-    /// group photos, same light and camera) and the lowest genuine score (0.9403, ../shared faces)
+    /// group photos, same light and camera) and the lowest genuine score (0.9404, ../shared faces)
     /// among every labelled pair we have. Another embedder needs its own threshold
     /// (FACEMATCH_MATCH_THRESHOLD or a tenant's policy); `facematch eval` reports the candidates.
     /// </summary>
