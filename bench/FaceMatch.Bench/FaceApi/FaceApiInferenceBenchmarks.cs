@@ -24,7 +24,7 @@ public class FaceApiInferenceBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var deps = Path.Combine(FindRepoRoot(), ".deps");
+        var deps = Path.Combine(BenchPaths.RepoRoot, ".deps");
         _runOptions = new RunOptions();
         _dir = Directory.CreateTempSubdirectory("facematch-bench-faceapi-").FullName;
         FaceApiRecipe[] recipes = [new FaceApiRecognitionRecipe(), new FaceApiSsdMobilenetV1Recipe(), new FaceApiLandmark68Recipe()];
@@ -64,12 +64,5 @@ public class FaceApiInferenceBenchmarks
         var (session, entry, input) = _nets[id];
         using var results = session.Run(_runOptions, [entry.Input.Name], [input], [entry.Outputs[0].Name]);
         return results[0].GetTensorDataAsSpan<float>()[0];
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceMatch.sln"))) return dir.FullName;
-        throw new InvalidOperationException("FaceMatch.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -6,19 +6,6 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace FaceMatch.Bench.Models;
 
-/// <summary>Finds the checkout (FaceMatch.sln) from wherever BenchmarkDotNet runs the benchmark.</summary>
-internal static class BenchPaths
-{
-    public static string RepoRoot { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceMatch.sln"))) return dir.FullName;
-        throw new InvalidOperationException("FaceMatch.sln not found above " + AppContext.BaseDirectory);
-    }
-}
-
 /// <summary>
 /// CPU inference of each converted model (models/ from `make models`) through ONNX Runtime, per
 /// call at batch 1 and 8:

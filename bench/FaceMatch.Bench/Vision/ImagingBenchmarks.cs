@@ -37,7 +37,7 @@ public class ImagingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _photo2Mp = File.ReadAllBytes(Path.Combine(FindRepoRoot(), ".deps", "face-api", "package", "demo", "sample1.jpg"));
+        _photo2Mp = File.ReadAllBytes(Path.Combine(BenchPaths.RepoRoot, ".deps", "face-api", "package", "demo", "sample1.jpg"));
         using (var small = _decoder.Decode(_photo2Mp))
         {
             var enlarge = AffineMatrix.Scaling(4032.0 / small.Width, 3024.0 / small.Height);
@@ -118,12 +118,4 @@ public class ImagingBenchmarks
     [Benchmark]
     public void WarpTo112FromFull12MpNoSupersampling() =>
         AffineWarp.ToTensor(_decoded12Mp, _alignFull, _embedder, _embedderTensor.AsSpan(0, _embedder.ElementCount), supersample: 1);
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceMatch.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("FaceMatch.sln not found above " + AppContext.BaseDirectory);
-    }
 }

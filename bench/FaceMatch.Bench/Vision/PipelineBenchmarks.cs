@@ -34,10 +34,10 @@ public class PipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var root = FindRepoRoot();
+        var root = BenchPaths.RepoRoot;
         var manifest = ModelManifest.Load(Path.Combine(root, "models", "manifest.json"));
         _analyzer = FaceAnalyzer.CreateAsync(manifest, VisionOptions.FromEnvironment()).GetAwaiter().GetResult();
-        var portraits = Enumerable.Range(1, 6).Select(i => Portrait(Path.Combine(root, ".deps", "face-api", "package", "demo", $"sample{i}.jpg"))).ToArray();
+        var portraits = Portraits(_analyzer, root);
         _frames = Enumerable.Range(0, Batch).Select(i => portraits[i % portraits.Length]).ToArray();
         _images = _frames.Select(f => _analyzer.Decode(f)).ToArray();
         _faces = _images.Select(i => _analyzer.DetectAsync(i).GetAwaiter().GetResult()[0]).ToArray();
@@ -134,22 +134,19 @@ public class PipelineBenchmarks
         return item;
     }
 
-    private byte[] Portrait(string path)
+    /// <summary>640×640 JPEG head-and-shoulders portraits around the largest face of each of face-api's six demo photos.</summary>
+    internal static byte[][] Portraits(FaceAnalyzer analyzer, string root) =>
+        Enumerable.Range(1, 6).Select(i => Portrait(analyzer, Path.Combine(root, ".deps", "face-api", "package", "demo", $"sample{i}.jpg"))).ToArray();
+
+    private static byte[] Portrait(FaceAnalyzer analyzer, string path)
     {
-        using var image = _analyzer.Decode(File.ReadAllBytes(path));
-        var face = _analyzer.DetectAsync(image).GetAwaiter().GetResult()[0];
+        using var image = analyzer.Decode(File.ReadAllBytes(path));
+        var face = analyzer.DetectAsync(image).GetAwaiter().GetResult()[0];
         var side = Math.Max(face.Box.Width, face.Box.Height) * 2.4f;
         var centre = new Vector2(face.Box.X + face.Box.Width / 2, face.Box.Y + face.Box.Height / 2);
         const int size = 640;
         var s = size / side;
         using var crop = AffineWarp.ToRgb(image, new AffineMatrix(s, 0, size / 2f - centre.X * s, 0, s, size / 2f - centre.Y * s), size, size);
         return JpegEncoder.Encode(crop, quality: 90);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceMatch.sln"))) return dir.FullName;
-        throw new InvalidOperationException("run from inside the FaceMatch checkout");
     }
 }

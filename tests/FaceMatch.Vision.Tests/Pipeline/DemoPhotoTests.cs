@@ -58,7 +58,7 @@ public sealed class DemoPhotoTests(AnalyzerFixture fixture)
     {
         foreach (var sample in new[] { 3, 6 })
         {
-            using var portrait = await PortraitOfLargestFaceAsync(sample);
+            using var portrait = await fixture.PortraitAsync(sample, 480);
             var original = await Analyzer.EmbedLargestFaceAsync(PngEncoder.Encode(portrait));
             var altered = await Analyzer.EmbedLargestFaceAsync(Augment(portrait, augmentation));
             Assert.NotNull(original);
@@ -66,19 +66,6 @@ public sealed class DemoPhotoTests(AnalyzerFixture fixture)
             var score = FaceAnalyzer.Similarity(original, altered);
             Assert.True(score >= Analyzer.MatchThreshold, $"sample{sample} {augmentation}: {score:0.000}");
         }
-    }
-
-    /// <summary>A head-and-shoulders crop around the photo's largest face, like a selfie frame.</summary>
-    private async Task<RgbImage> PortraitOfLargestFaceAsync(int sample)
-    {
-        using var image = Analyzer.Decode(await File.ReadAllBytesAsync(AnalyzerFixture.DemoPhoto(sample)));
-        var face = (await Analyzer.DetectAsync(image))[0];
-        var side = Math.Max(face.Box.Width, face.Box.Height) * 2.4f;
-        var centre = new Vector2(face.Box.X + face.Box.Width / 2, face.Box.Y + face.Box.Height / 2);
-        var output = 480;
-        var s = output / side;
-        var crop = new AffineMatrix(s, 0, output / 2f - centre.X * s, 0, s, output / 2f - centre.Y * s);
-        return AffineWarp.ToRgb(image, crop, output, output);
     }
 
     private static byte[] Augment(RgbImage portrait, string augmentation)

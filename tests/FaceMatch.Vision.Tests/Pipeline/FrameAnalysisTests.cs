@@ -1,5 +1,3 @@
-using System.Numerics;
-using FaceMatch.Vision.Imaging;
 using FaceMatch.Vision.Imaging.Encoders;
 
 namespace FaceMatch.Vision.Tests.Pipeline;
@@ -51,17 +49,12 @@ public sealed class FrameAnalysisTests(AnalyzerFixture fixture)
         Assert.True(dark.Exposure < normal.Exposure && bright.Exposure < normal.Exposure);
     }
 
-    /// <summary>A 640×640 head-and-shoulders JPEG around the demo photo's largest face, brightness scaled.</summary>
+    /// <summary>A 640×640 portrait JPEG of the demo photo's largest face, brightness scaled.</summary>
     private async Task<byte[]> PortraitAsync(int sample, float brightness)
     {
-        using var image = Analyzer.Decode(await File.ReadAllBytesAsync(AnalyzerFixture.DemoPhoto(sample)));
-        var face = (await Analyzer.DetectAsync(image))[0];
-        var side = Math.Max(face.Box.Width, face.Box.Height) * 2.4f;
-        var centre = new Vector2(face.Box.X + face.Box.Width / 2, face.Box.Y + face.Box.Height / 2);
-        var s = 640 / side;
-        using var crop = AffineWarp.ToRgb(image, new AffineMatrix(s, 0, 320 - centre.X * s, 0, s, 320 - centre.Y * s), 640, 640);
-        var px = crop.Pixels;
+        using var portrait = await fixture.PortraitAsync(sample, 640);
+        var px = portrait.Pixels;
         for (var i = 0; i < px.Length; i++) px[i] = (byte)Math.Clamp(px[i] * brightness, 0, 255);
-        return JpegEncoder.Encode(crop, quality: 90);
+        return JpegEncoder.Encode(portrait, quality: 90);
     }
 }
