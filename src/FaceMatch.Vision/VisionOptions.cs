@@ -58,14 +58,25 @@ public sealed record VisionOptions
     public float LivenessCropScale { get; init; } = 1.0f;
 
     /// <summary>
-    /// Defaults for where the models run: the CPU defaults above, or for CUDA batches of up to 32 that wait up to
-    /// 200 µs for company, since a GPU runs a batch in little more time than one item. (The CUDA values follow
-    /// that rule of thumb; no GPU has measured them for this project yet.)
+    /// Defaults for where the models run. On the CPU, the values above with one run in flight per model for every
+    /// two cores: runs take one thread each, so a larger machine needs more of them at once to fill its cores
+    /// (measured on 2 cores, where that is one; the rule for more cores is not measured yet). For CUDA, batches
+    /// of up to 32 that wait up to 200 µs for company, since a GPU runs a batch in little more time than one
+    /// item (a rule of thumb too: no GPU has measured it for this project yet).
     /// </summary>
     public static VisionOptions For(ExecutionDevice device)
     {
         var cpu = new VisionOptions();
-        if (!device.IsCuda) return cpu;
+        if (!device.IsCuda)
+        {
+            var workers = Math.Max(1, Environment.ProcessorCount / 2);
+            return cpu with
+            {
+                DetectorBatching = cpu.DetectorBatching with { Workers = workers },
+                EmbedderBatching = cpu.EmbedderBatching with { Workers = workers },
+                LivenessBatching = cpu.LivenessBatching with { Workers = workers },
+            };
+        }
         var gpu = new BatcherOptions { MaxBatch = 32, MaxWait = TimeSpan.FromMicroseconds(200) };
         return cpu with { IntraOpThreads = 0, DetectorBatching = gpu, EmbedderBatching = gpu, LivenessBatching = gpu };
     }

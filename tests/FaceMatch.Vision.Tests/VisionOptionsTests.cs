@@ -13,6 +13,9 @@ public class VisionOptionsTests
         Assert.Equal(1, cpu.DetectorBatching.MaxBatch);
         Assert.Equal(TimeSpan.Zero, cpu.EmbedderBatching.MaxWait);
         Assert.True(cpu.EmbedderBatching.RunInlineWhenIdle);
+        // One single-threaded run in flight per model for every two cores.
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 2), cpu.DetectorBatching.Workers);
+        Assert.Equal(cpu.DetectorBatching.Workers, cpu.LivenessBatching.Workers);
     }
 
     [Fact]
