@@ -329,42 +329,49 @@ static void separable_row(const separable_plan *p, const fm_image *src, int v, i
 
 /* ---- row dispatch ------------------------------------------------------------------------------------- */
 
-/* How a warp produces its rows: separable when axis-aligned, else sample by sample. */
+/* How a warp produces its rows (separable when axis-aligned, else sample by sample), and the row it fills. */
 typedef struct warp_rows {
     const fm_image *src;
     inverse_map m;
     bool separable;
     separable_plan plan;
+    float fill[3];
+    int width;
+    float *row; /* RGB float triples, 3 * width */
 } warp_rows;
-
-static int32_t warp_rows_init(warp_rows *r, const fm_image *src, const double matrix[6], int32_t supersample,
-                              int out_w, int out_h, fm_error *err)
-{
-    *r = (warp_rows){.src = src};
-    int32_t rc = inverse_map_init(&r->m, matrix, supersample, err);
-    if (rc)
-        return rc;
-    /* Separable pays off while a pixel's taps stay few; extreme shrinking keeps the capped sampling grid. */
-    r->separable = simd_override != 0 && r->m.b == 0.0 && r->m.d == 0.0 && fabs(r->m.a) <= 64.0 && fabs(r->m.e) <= 64.0;
-    if (r->separable && !plan_init(&r->plan, src, &r->m, out_w, out_h)) {
-        plan_free(&r->plan);
-        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for warp filters");
-    }
-    return FM_OK;
-}
 
 static void warp_rows_free(warp_rows *r)
 {
     if (r->separable)
         plan_free(&r->plan);
+    free(r->row);
 }
 
-/* One destination row as RGB float triples (3 * width values). */
-static void warp_row(const warp_rows *r, int v, int width, const float fill[3], float *out)
+static int32_t warp_rows_init(warp_rows *r, const fm_image *src, const double matrix[6], int32_t supersample,
+                              int out_w, int out_h, const float fill[3], fm_error *err)
 {
+    *r = (warp_rows){.src = src, .fill = {fill[0], fill[1], fill[2]}, .width = out_w};
+    int32_t rc = inverse_map_init(&r->m, matrix, supersample, err);
+    if (rc)
+        return rc;
+    /* Separable pays off while a pixel's taps stay few; extreme shrinking keeps the capped sampling grid. */
+    r->separable = simd_override != 0 && r->m.b == 0.0 && r->m.d == 0.0 && fabs(r->m.a) <= 64.0 && fabs(r->m.e) <= 64.0;
+    r->row = malloc(sizeof(float) * 3 * (size_t)out_w);
+    if (!r->row || (r->separable && !plan_init(&r->plan, src, &r->m, out_w, out_h))) {
+        warp_rows_free(r);
+        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for warp buffers");
+    }
+    return FM_OK;
+}
+
+/* Destination row v, as RGB float triples. */
+static const float *warp_row(warp_rows *r, int v)
+{
+    float *out = r->row;
+    const int width = r->width;
     if (r->separable) {
-        separable_row(&r->plan, r->src, v, width, fill, out);
-        return;
+        separable_row(&r->plan, r->src, v, width, r->fill, out);
+        return out;
     }
     const fm_image *src = r->src;
     const inverse_map *m = &r->m;
@@ -374,10 +381,11 @@ static void warp_row(const warp_rows *r, int v, int width, const float fill[3], 
         for (; u + 8 <= width; u += 8)
             if (!sample_block_avx2(src, m, u, v, out + (size_t)u * 3))
                 for (int k = u; k < u + 8; k++)
-                    sample_pixel(src, m, k, v, fill, out + (size_t)k * 3);
+                    sample_pixel(src, m, k, v, r->fill, out + (size_t)k * 3);
 #endif
     for (; u < width; u++)
-        sample_pixel(src, m, u, v, fill, out + (size_t)u * 3);
+        sample_pixel(src, m, u, v, r->fill, out + (size_t)u * 3);
+    return out;
 }
 
 int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], const fm_tensor_format *format,
@@ -390,20 +398,13 @@ int32_t fm_warp_affine_f32(const fm_image *src, const double matrix[6], const fm
     if ((rc = tensor_writer_init(&tw, format, dst, dst_len, err)) != 0)
         return rc;
     warp_rows rows;
-    if ((rc = warp_rows_init(&rows, src, matrix, supersample, format->width, format->height, err)) != 0)
+    if ((rc = warp_rows_init(&rows, src, matrix, supersample, format->width, format->height, format->fill, err)) != 0)
         return rc;
-    const float fill[3] = {format->fill[0], format->fill[1], format->fill[2]};
-    float *row = malloc(sizeof(float) * 3 * (size_t)format->width);
-    if (!row) {
-        warp_rows_free(&rows);
-        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
-    }
     for (int v = 0; v < format->height; v++) {
-        warp_row(&rows, v, format->width, fill, row);
+        const float *row = warp_row(&rows, v);
         for (int u = 0; u < format->width; u++)
             tensor_put(&tw, u, v, row[u * 3], row[u * 3 + 1], row[u * 3 + 2]);
     }
-    free(row);
     warp_rows_free(&rows);
     return fm_ok(err);
 }
@@ -418,22 +419,16 @@ int32_t fm_warp_affine_rgb8(const fm_image *src, const double matrix[6], const u
         return rc;
     if (!fill)
         return fm_fail(err, FM_ERR_INVALID_ARGUMENT, "warp: null fill colour");
-    warp_rows rows;
-    if ((rc = warp_rows_init(&rows, src, matrix, supersample, dst->width, dst->height, err)) != 0)
-        return rc;
     const float fillf[3] = {fill[0], fill[1], fill[2]};
-    float *row = malloc(sizeof(float) * 3 * (size_t)dst->width);
-    if (!row) {
-        warp_rows_free(&rows);
-        return fm_fail(err, FM_ERR_OUT_OF_MEMORY, "out of memory for a warp row");
-    }
+    warp_rows rows;
+    if ((rc = warp_rows_init(&rows, src, matrix, supersample, dst->width, dst->height, fillf, err)) != 0)
+        return rc;
     for (int v = 0; v < dst->height; v++) {
-        warp_row(&rows, v, dst->width, fillf, row);
+        const float *row = warp_row(&rows, v);
         uint8_t *out = dst->data + (size_t)v * (size_t)dst->stride;
         for (int k = 0; k < dst->width * 3; k++)
             out[k] = to_u8(row[k]);
     }
-    free(row);
     warp_rows_free(&rows);
     return fm_ok(err);
 }
