@@ -45,9 +45,9 @@ public class PipelineBenchmarks
 
         // The models' inputs for these frames, exactly as the pipeline writes them.
         var detector = _analyzer.Detector.Model;
-        var detectorFormat = detector.Entry.Input.ToTensorFormat();
+        var detectorFormat = detector.InputFormat;
         _detectorItems = _images.Select(img => Item(detector, t => Letterbox.ToTensor(img, detectorFormat, t))).ToArray();
-        var embedderFormat = _analyzer.Embedder.Model.Entry.Input.ToTensorFormat();
+        var embedderFormat = _analyzer.Embedder.Model.InputFormat;
         _embedderItems = _crops.Select(c => Item(_analyzer.Embedder.Model, t => ImageTensor.Write(c, embedderFormat, t))).ToArray();
         var liveness = _analyzer.Liveness;
         _antispoofItems = liveness.Antispoof is { } a ? _images.Select((img, i) => Item(a, t => liveness.WriteInput(a, img, _faces[i], t))).ToArray() : [];
@@ -86,7 +86,7 @@ public class PipelineBenchmarks
     [Benchmark(Description = "stage: letterbox for detector")]
     public float LetterboxStage()
     {
-        var format = _analyzer.Detector.Model.Entry.Input.ToTensorFormat();
+        var format = _analyzer.Detector.Model.InputFormat;
         var sum = 0f;
         foreach (var img in _images) sum += Letterbox.ToTensor(img, format, _scratch).ScaleX;
         return sum;

@@ -10,8 +10,8 @@ namespace FaceMatch.Vision.Detection;
 /// </summary>
 public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options) : IAsyncDisposable
 {
-    private readonly ImageTensorFormat _format = model.Entry.Input.ToTensorFormat();
-    private readonly BlazeFaceDecoder _decoder = new(model.Entry.Input.ToTensorFormat().Width);
+    private readonly ImageTensorFormat _format = model.InputFormat;
+    private readonly BlazeFaceDecoder _decoder = new(model.InputFormat.Width);
 
     public BatchedModel Model => model;
 

@@ -19,7 +19,7 @@ public sealed class FaceEmbedder : IAsyncDisposable
     public FaceEmbedder(BatchedModel model, AlignmentTemplate? template = null)
     {
         _model = model;
-        _format = model.Entry.Input.ToTensorFormat();
+        _format = model.InputFormat;
         Template = template ?? AlignmentTemplate.ForInput(_format.Width, _format.Height);
     }
 

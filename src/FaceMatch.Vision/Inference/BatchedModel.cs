@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Runtime;
 using FaceMatch.Vision.Batching;
+using FaceMatch.Vision.Imaging;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FaceMatch.Vision.Inference;
@@ -21,6 +22,7 @@ public sealed class BatchedModel : IAsyncDisposable
     private readonly int _itemLength;
     private readonly string _inputName;
     private readonly string[] _outputNames;
+    private ImageTensorFormat? _inputFormat;
 
     public BatchedModel(ModelEntry entry, OnnxSessionFactory sessions, BatcherOptions batching)
     {
@@ -41,6 +43,9 @@ public sealed class BatchedModel : IAsyncDisposable
     public IReadOnlyList<long> ItemShape => _itemShape;
     public int ItemLength => _itemLength;
     public IReadOnlyList<string> OutputNames => _outputNames;
+
+    /// <summary>The manifest's image input as the imaging layer writes it, worked out once (callers need it every frame).</summary>
+    public ImageTensorFormat InputFormat => _inputFormat ??= Entry.Input.ToTensorFormat();
     public DynamicBatcher<ReadOnlyMemory<float>, float[][]> Batcher => _batcher;
 
     /// <summary>

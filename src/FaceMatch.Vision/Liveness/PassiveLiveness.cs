@@ -39,7 +39,7 @@ public sealed class PassiveLiveness(BatchedModel? antispoof, BatchedModel? liven
     /// <summary>Writes <paramref name="model"/>'s input for <paramref name="face"/>: the square crop around its box, resized.</summary>
     public void WriteInput(BatchedModel model, RgbImage image, FaceDetection face, Span<float> destination)
     {
-        var format = model.Entry.Input.ToTensorFormat();
+        var format = model.InputFormat;
         AffineWarp.ToTensor(image, SquareCrop(face.Box, cropScale, format.Width), format, destination);
     }
 
