@@ -42,14 +42,15 @@ public static class LoadRun
                     await health.Check(new HealthCheckRequest(), CallOptions.WithTimeout(options.CallTimeout, cancellationToken: stop.Token));
                     outcome = nameof(StatusCode.OK);
                 }
+                catch (Exception e) when (stop.IsCancellationRequested
+                    && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+                {
+                    // Cut off by the duration (our client reports that as status Cancelled): not a completed call.
+                    return;
+                }
                 catch (RpcException e)
                 {
                     outcome = e.StatusCode.ToString();
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    latencies[i] = double.NaN;   // cut off by the duration: not a completed call
-                    return;
                 }
                 latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 lock (statuses) statuses[outcome] = statuses.GetValueOrDefault(outcome) + 1;
@@ -58,7 +59,8 @@ public static class LoadRun
 
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(Worker)));
         var seconds = clock.Elapsed.TotalSeconds;
-        var done = latencies.Take(Math.Min(issued, options.Requests)).Where(l => l > 0 && !double.IsNaN(l)).Order().ToArray();
+        // Calls that never completed left their slot at 0.
+        var done = latencies.Where(l => l > 0).Order().ToArray();
         double Percentile(double p) => done.Length == 0 ? 0 : done[Math.Min(done.Length - 1, (int)Math.Ceiling(p * done.Length) - 1)];
         var completed = statuses.Values.Sum();
         return new LoadReport(completed, completed - statuses.GetValueOrDefault(nameof(StatusCode.OK)), seconds, completed / seconds,

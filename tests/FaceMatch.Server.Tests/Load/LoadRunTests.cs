@@ -26,6 +26,24 @@ public sealed class LoadRunTests
     }
 
     [Fact]
+    public async Task CallsCutOffByTheDurationAreNotCountedAsErrors()
+    {
+        var settings = GrpcEndpointSettings.FromVariables(new Hashtable { [GrpcEndpointSettings.PortVariable] = "0" }) with { Address = IPAddress.Loopback };
+        await using var server = FaceMatchGrpcServer.Create(settings.ToHostOptions(), []);
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await server.StartAsync(start.Token);
+        server.MarkServing();
+
+        // Far more requests than fit in the duration, so calls are in flight when it ends.
+        var report = await LoadRun.RunAsync(new LoadOptions { Target = server.LocalAddress, Concurrency = 8, Requests = 10_000_000, Duration = TimeSpan.FromSeconds(1) })
+            .WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.True(report.Requests > 0);
+        Assert.Equal(0, report.Errors);
+        Assert.Equal(["OK"], report.Statuses.Keys);
+    }
+
+    [Fact]
     public async Task AnUnreachableServerIsCountedAsErrorsNotAHang()
     {
         var report = await LoadRun.RunAsync(new LoadOptions { Target = new Uri("http://127.0.0.1:1"), Concurrency = 2, Requests = 10, CallTimeout = TimeSpan.FromSeconds(5) })
