@@ -1,4 +1,5 @@
 using FaceMatch.Vault.Storage;
+using FaceMatch.Vault.Tenants;
 
 namespace FaceMatch.Vault.Retention;
 
@@ -17,8 +18,8 @@ public sealed record SweepReport(int Templates, int DevCaptures, int UsageRecord
 public sealed class RetentionSweeper : IAsyncDisposable
 {
     private const long DayMs = 86_400_000L;
-    private static readonly RecordType[] TenantScopedTypes =
-        [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey, RecordType.TenantKey];
+    // One list with the tenant store's, so a new siloed type cannot escape either tenant deletion or this sweep.
+    private static readonly RecordType[] TenantScopedTypes = [.. TenantStore.SiloedTypes, RecordType.TenantKey];
 
     private readonly FaceMatchVault _vault;
     private readonly TimeSpan _interval;

@@ -13,7 +13,8 @@ namespace FaceMatch.Vault.Tenants;
 public sealed class TenantStore
 {
     public const int MaxNameLength = 200;
-    private static readonly RecordType[] SiloedTypes =
+    /// <summary>Every record type kept under a tenant's prefix, apart from its key record.</summary>
+    internal static readonly RecordType[] SiloedTypes =
         [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey];
 
     private readonly FasterStore _store;
@@ -98,7 +99,7 @@ public sealed class TenantStore
         return true;
     }
 
-    /// <summary>Deletes every record under the tenant's prefix; also used by the sweeper for orphans.</summary>
+    /// <summary>Deletes every record under the tenant's prefix (its key record aside).</summary>
     internal int PurgeSiloedRecords(OpaqueId id)
     {
         var purged = 0;
