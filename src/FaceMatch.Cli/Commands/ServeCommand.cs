@@ -2,13 +2,12 @@ using System.CommandLine;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Runtime;
 using FaceMatch.Server.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>
-/// `facematch serve`: the server process. The gRPC endpoint comes up first with Health NOT_SERVING, the
-/// models load, then Health turns SERVING; SIGINT/SIGTERM stops it gracefully.
+/// `facematch serve`: the server process. The endpoints come up first with health NOT_SERVING, the models
+/// load, then health turns SERVING; SIGINT/SIGTERM stops it gracefully.
 /// </summary>
 internal static class ServeCommand
 {
@@ -17,26 +16,12 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the FaceMatch gRPC server until stopped (SIGINT/SIGTERM).");
         command.SetAction(async (_, cancellationToken) =>
         {
-            GrpcEndpointSettings settings;
+            FaceMatchServer server;
             try
             {
-                settings = GrpcEndpointSettings.FromEnvironment();
+                server = FaceMatchServer.Create(ServerSettings.FromEnvironment());
             }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine($"facematch: {e.Message}");
-                return 2;
-            }
-
-            using var loggerFactory = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning));
-            FaceMatchGrpcServer server;
-            try
-            {
-                server = FaceMatchGrpcServer.Create(settings.ToHostOptions(), [], loggerFactory);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is IOException or ArgumentException)
             {
                 Console.Error.WriteLine($"facematch: {e.Message}");
                 return 2;
@@ -45,8 +30,17 @@ internal static class ServeCommand
             var exitCode = 0;
             await using (server)
             {
-                await server.StartAsync(cancellationToken);
-                Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}); health NOT_SERVING until the models are loaded");
+                try
+                {
+                    await server.StartAsync(cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    // Address in use, permission denied on a low port, ...
+                    Console.Error.WriteLine($"facematch: cannot listen: {e.Message}");
+                    return 2;
+                }
+                Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}), metrics on port {server.MetricsPort} (/metrics); health NOT_SERVING until the models are loaded");
 
                 var sessions = new List<IDisposable>();
                 try
@@ -80,7 +74,7 @@ internal static class ServeCommand
                 finally
                 {
                     Console.WriteLine("facematch: stopping");
-                    using var stop = new CancellationTokenSource(settings.ShutdownTimeout + TimeSpan.FromSeconds(5));
+                    using var stop = new CancellationTokenSource(server.Settings.ShutdownTimeout + TimeSpan.FromSeconds(5));
                     await server.StopAsync(stop.Token);
                     foreach (var s in sessions) s.Dispose();
                 }

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using FaceMatch.Grpc.Client;
-using FaceMatch.Grpc.Health.V1;
 using FaceMatch.Tests;
-using ServingStatus = FaceMatch.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace FaceMatch.Server.Tests.Hosting;
 
@@ -46,8 +47,8 @@ public sealed class ServeProcessTests : IDisposable
         {
             await listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
             using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{port}"));
-            var health = new HealthClient(channel);
-            using var watch = health.Watch(new HealthCheckRequest(), CallOptions.WithTimeout(TimeSpan.FromMinutes(3)));
+            var health = new Health.HealthClient(channel);
+            using var watch = health.Watch(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddMinutes(3));
             var seen = new List<ServingStatus>();
             while ((seen.Count == 0 || seen[^1] != ServingStatus.Serving) && await watch.ResponseStream.MoveNext())
                 seen.Add(watch.ResponseStream.Current.Status);
