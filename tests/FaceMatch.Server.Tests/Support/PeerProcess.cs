@@ -66,14 +66,21 @@ public sealed class PeerProcess : IAsyncDisposable
         return new PeerProcess(Process.Start(psi)!);
     }
 
-    /// <summary>Runs a client scenario to its end and returns the JSON it printed last.</summary>
-    public static async Task<JsonElement> RunAsync(string script, params string[] args)
+    /// <summary>Runs a grpc-js client scenario to its end and returns the JSON it printed last.</summary>
+    public static async Task<JsonElement> RunAsync(string script, params string[] args) =>
+        await RunToEndAsync(await StartAsync(script, args), script);
+
+    /// <summary>Runs a grpcio client scenario to its end and returns the JSON it printed last.</summary>
+    public static Task<JsonElement> RunPythonAsync(string script, params string[] args) =>
+        RunToEndAsync(StartPython(script, args), script);
+
+    private static async Task<JsonElement> RunToEndAsync(PeerProcess started, string script)
     {
-        await using var peer = await StartAsync(script, args);
+        await using var peer = started;
         JsonElement? last = null;
         while (await peer.ReadJsonLineAsync(TimeSpan.FromSeconds(60)) is { } line) last = line;
         await peer.WaitForExitAsync(TimeSpan.FromSeconds(20));
-        return last ?? throw new InvalidOperationException($"node {script} printed nothing. stderr:\n{peer.Stderr}");
+        return last ?? throw new InvalidOperationException($"{script} printed nothing. stderr:\n{peer.Stderr}");
     }
 
     /// <summary>The next stdout line as JSON; null at end of output.</summary>
