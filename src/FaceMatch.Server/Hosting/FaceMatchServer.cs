@@ -104,7 +104,7 @@ public sealed class FaceMatchServer : IAsyncDisposable
         services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         foreach (var configure in composition.ServiceRegistrations) configure(services);
 
-        ServerMetrics.PublishLibraryMeters();
+        VisionMetricsBridge.EnsureStarted();
         var app = builder.Build();
         FaceMatchServer? server = null;
         // The metrics endpoint answers /metrics and nothing else; the gRPC endpoint never answers it.

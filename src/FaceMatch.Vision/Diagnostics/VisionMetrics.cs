@@ -13,6 +13,7 @@ public static class VisionMetrics
 {
     public const string MeterName = "FaceMatch.Vision";
     public const string ModelTag = "model";
+    public const string QueueDepthName = "facematch.model.queue.depth";
 
     private static readonly Meter Meter = new(MeterName);
     private static readonly ConcurrentDictionary<IBatcherGauge, byte> Batchers = new();
@@ -32,7 +33,7 @@ public static class VisionMetrics
     static VisionMetrics()
     {
         // Read when a listener collects, so the depth is exact at scrape time rather than a running tally.
-        Meter.CreateObservableGauge("facematch.model.queue.depth", ObserveQueues, "{item}", "Items waiting for a model run");
+        Meter.CreateObservableGauge(QueueDepthName, ObserveQueues, "{item}", "Items waiting for a model run");
     }
 
     internal static void Register(IBatcherGauge batcher) => Batchers.TryAdd(batcher, 0);
