@@ -63,6 +63,8 @@ public sealed class InteropService : Interop.InteropBase
         await EchoMetadata(context);
         for (var i = 0; i < Math.Max(1, request.ResponseCount); i++)
         {
+            // Watched before the first write: a client may cancel as soon as that response arrives.
+            if (i == 0 && request.Hang) WatchCancellation(request, context);
             await responses.WriteAsync(Respond(request, context, i));
             if (i == 0 && request.Hang) await Hang(request, context);
         }
@@ -112,8 +114,13 @@ public sealed class InteropService : Interop.InteropBase
         if (request.Hang) await Hang(request, context);
     }
 
+    /// <summary>Records under the request's tag the moment the call's token fires, wherever the handler is then.</summary>
+    private void WatchCancellation(EchoRequest request, ServerCallContext context) =>
+        context.CancellationToken.Register(() => Signal(_cancelled, request.Text).TrySetResult());
+
     private async Task Hang(EchoRequest request, ServerCallContext context)
     {
+        WatchCancellation(request, context);
         Signal(_started, request.Text).TrySetResult();
         try
         {
