@@ -1,13 +1,15 @@
 using System.CommandLine;
 using FaceMatch.Models.Manifest;
-using FaceMatch.Models.Runtime;
+using FaceMatch.Server.Composition;
 using FaceMatch.Server.Hosting;
+using FaceMatch.Server.Security;
+using FaceMatch.Vault;
 
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>
-/// `facematch serve`: the server process. The endpoints come up first with health NOT_SERVING, the models
-/// load, then health turns SERVING; SIGINT/SIGTERM stops it gracefully.
+/// `facematch serve`: parses the environment and runs <see cref="FaceMatchHost"/> until SIGINT/SIGTERM. The endpoints
+/// come up first with health NOT_SERVING; the models and galleries load; then health turns SERVING.
 /// </summary>
 internal static class ServeCommand
 {
@@ -16,49 +18,35 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the FaceMatch gRPC server until stopped (SIGINT/SIGTERM).");
         command.SetAction(async (_, cancellationToken) =>
         {
-            FaceMatchServer server;
+            FaceMatchHost host;
             try
             {
-                server = FaceMatchServer.Create(ServerSettings.FromEnvironment());
+                var settings = new HostSettings
+                {
+                    Server = ServerSettings.FromEnvironment(),
+                    DataDirectory = CliPaths.DataDirectory(),
+                    ManifestPath = CliPaths.ManifestPath(),
+                    AdminTokenFromEnvironment = Environment.GetEnvironmentVariable(AdminToken.Variable),
+                };
+                host = await FaceMatchHost.StartAsync(settings, cancellationToken: cancellationToken);
             }
-            catch (Exception e) when (e is IOException or ArgumentException)
+            catch (Exception e) when (e is IOException or ArgumentException or VaultException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"facematch: {e.Message}");
                 return 2;
             }
 
             var exitCode = 0;
-            await using (server)
+            await using (host)
             {
-                try
-                {
-                    await server.StartAsync(cancellationToken);
-                }
-                catch (IOException e)
-                {
-                    // Address in use, permission denied on a low port, ...
-                    Console.Error.WriteLine($"facematch: cannot listen: {e.Message}");
-                    return 2;
-                }
+                var server = host.Server;
                 Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}), metrics on port {server.MetricsPort} (/metrics); health NOT_SERVING until the models are loaded");
-
-                var sessions = new List<IDisposable>();
+                Console.WriteLine($"facematch: admin token from {host.AdminToken.Source}");
                 try
                 {
-                    var manifestPath = CliPaths.ManifestPath();
-                    var manifest = ModelManifest.Load(manifestPath);
-                    var factory = new OnnxSessionFactory(ExecutionDevice.FromEnvironment());
-                    Console.WriteLine($"facematch: loading {manifest.Models.Count} models from {manifestPath} on {factory.Device}");
-                    foreach (var model in manifest.Models)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var session = factory.Create(model.ResolvedPath);
-                        sessions.Add(session);
-                        var inputs = string.Join(", ", session.InputMetadata.Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.Dimensions)}]"));
-                        var outputs = string.Join(", ", session.OutputMetadata.Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.Dimensions)}]"));
-                        Console.WriteLine($"  {model.Id} ({model.Role}): in {inputs} → out {outputs}");
-                    }
-                    server.MarkServing();
+                    await host.LoadAsync(cancellationToken);
+                    var analyzer = host.Analyzer!;
+                    Console.WriteLine($"facematch: models loaded: embedder {analyzer.EmbedderId}, threshold {analyzer.MatchThreshold:0.####}; {host.TemplatesLoaded} templates in the galleries");
                     Console.WriteLine("facematch: ready (health SERVING); stop with Ctrl+C or SIGTERM");
                     try { await Task.Delay(Timeout.Infinite, cancellationToken); }
                     catch (OperationCanceledException) { }
@@ -71,13 +59,7 @@ internal static class ServeCommand
                     Console.Error.WriteLine($"facematch: could not load the models: {e.Message}");
                     exitCode = 1;
                 }
-                finally
-                {
-                    Console.WriteLine("facematch: stopping");
-                    using var stop = new CancellationTokenSource(server.Settings.ShutdownTimeout + TimeSpan.FromSeconds(5));
-                    await server.StopAsync(stop.Token);
-                    foreach (var s in sessions) s.Dispose();
-                }
+                Console.WriteLine("facematch: stopping");
             }
             Console.WriteLine("facematch: stopped");
             return exitCode;

@@ -16,6 +16,7 @@ public sealed class ServerReadiness(HealthServiceImpl health) : IHealthCheck
     private volatile bool _stopping;
 
     public bool IsServing => _serving && !_stopping;
+    public bool IsStopping => _stopping;
 
     public void MarkServing()
     {

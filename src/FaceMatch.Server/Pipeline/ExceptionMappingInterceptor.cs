@@ -1,3 +1,5 @@
+using FaceMatch.Matching.Galleries;
+using FaceMatch.Vault;
 using FaceMatch.Vision.Batching;
 using FaceMatch.Vision.Imaging;
 using Grpc.Core;
@@ -7,7 +9,8 @@ namespace FaceMatch.Server.Pipeline;
 
 /// <summary>
 /// Turns what the libraries throw into the contract's statuses, once for every RPC: a bad image is
-/// INVALID_ARGUMENT with the decoder's reason, a full queue RESOURCE_EXHAUSTED, and anything unexpected INTERNAL
+/// INVALID_ARGUMENT with the decoder's reason, so is a value the vault refuses (a tenant name, a policy), a full
+/// queue or gallery RESOURCE_EXHAUSTED, and anything unexpected INTERNAL
 /// with a fixed message (its type and stack go to the log for the operator; nothing of it to the client).
 /// </summary>
 public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterceptor> logger) : CallInterceptor
@@ -34,6 +37,10 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
                 return null;
             case ImageDecodeException decode:
                 return new Status(StatusCode.InvalidArgument, $"image not decodable: {decode.Message}");
+            case VaultArgumentException vault:
+                return new Status(StatusCode.InvalidArgument, vault.Message);
+            case GalleryLimitException gallery:
+                return new Status(StatusCode.ResourceExhausted, gallery.Message);
             case BatcherFullException:
                 return new Status(StatusCode.ResourceExhausted, "server over capacity; retry later");
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
