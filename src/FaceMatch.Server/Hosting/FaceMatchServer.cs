@@ -66,7 +66,9 @@ public sealed class FaceMatchServer : IAsyncDisposable
         if (logging is not null) logging(builder.Logging);
         else builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         // Framework request logs would repeat each call; the call pipeline logs it once, without personal data.
-        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("Grpc", LogLevel.Warning)
+            // "Unhealthy" is how readiness says "starting" or "stopping": expected states, not errors to log each second.
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
 
         var grpcListeners = new List<ListenOptions>();
         var metricsListeners = new List<ListenOptions>();

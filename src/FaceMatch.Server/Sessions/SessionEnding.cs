@@ -22,6 +22,9 @@ public abstract class SessionEnding
 
     public virtual string? TemplateId => null;
 
+    /// <summary>Whether the session stores what it saw (then only good frames may go into it).</summary>
+    public virtual bool StoresTemplate => false;
+
     public abstract Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold);
 
     public static async Task<SessionEnding> ForAsync(SessionKind kind, SessionStart start, TenantIdentity who,
@@ -47,6 +50,8 @@ public abstract class SessionEnding
 
     private sealed class Enroll(string tenantId, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
     {
+        public override bool StoresTemplate => true;
+
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold)
         {
             // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record.

@@ -119,6 +119,9 @@ public sealed partial class SessionRunner(
         if (!verdict.Live && policy.Liveness is VaultLiveness.Required or VaultLiveness.Unspecified) return Fail(result, "not_live");
 
         var good = faced.Where(f => f.Faces == 1 && f.Quality >= options.MinQuality).ToList();
+        // A template is only made from good frames; a comparison takes the best there is (the threshold decides).
+        if (good.Count < options.MinGoodFrames && !ending.StoresTemplate)
+            good = faced.Where(f => f.Faces == 1).OrderByDescending(f => f.Quality).Take(options.GoodFramesToFinish).ToList();
         if (good.Count < options.MinGoodFrames) return Fail(result, "low_quality");
         var embedding = QualityWeightedMean(good);
         return await ending.CompleteAsync(result, embedding, analyzer.EmbedderId, threshold).ConfigureAwait(false);
