@@ -147,10 +147,7 @@ public sealed class TemplateStore
             _store.Delete(key);
             _usage.AdjustTemplates(tenant, keys, -1);
         }
-        // Announced before the commit: the record is already unreadable, and copies should not outlive it longer.
-        var failure = _changes.Removed(tenant.ToString(), [id.ToString()], TemplateRemovalReason.Erased);
-        await _store.CommitAsync().ConfigureAwait(false);
-        ListenerFailure.ThrowIfAny(failure);
+        await AnnounceRemovalAndCommitAsync(tenant, id, TemplateRemovalReason.Erased).ConfigureAwait(false);
         return true;
     }
 
@@ -309,10 +306,19 @@ public sealed class TemplateStore
     /// <summary>After <see cref="ReadLive"/> erased an expired record: announce, commit, and read as absent.</summary>
     private async Task<StoredTemplate?> FinishExpiredAsync(OpaqueId tenant, OpaqueId id)
     {
-        var failure = _changes.Removed(tenant.ToString(), [id.ToString()], TemplateRemovalReason.Expired);
+        await AnnounceRemovalAndCommitAsync(tenant, id, TemplateRemovalReason.Expired).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// For a record already deleted (unreadable): announced before the commit, so copies do not outlive it any
+    /// longer than they must; a listener failure is thrown only once the deletion is durable.
+    /// </summary>
+    private async Task AnnounceRemovalAndCommitAsync(OpaqueId tenant, OpaqueId id, TemplateRemovalReason reason)
+    {
+        var failure = _changes.Removed(tenant.ToString(), [id.ToString()], reason);
         await _store.CommitAsync().ConfigureAwait(false);
         ListenerFailure.ThrowIfAny(failure);
-        return null;
     }
 
     /// <summary>Announces a durable write with what the vault holds now (nothing if it is gone meanwhile).</summary>
