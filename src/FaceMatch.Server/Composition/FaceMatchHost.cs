@@ -41,6 +41,7 @@ public sealed class FaceMatchHost : IAsyncDisposable
     private readonly FaceMatchServer _server;
     private readonly ResourceSlots _slots;
     private RetentionSweeper? _sweeper;
+    private IDisposable? _gallerySubscription;
 
     private readonly HostSettings _settings;
     private readonly ImageDecodeOptions _frameDecode;
@@ -110,7 +111,7 @@ public sealed class FaceMatchHost : IAsyncDisposable
         // The embedder's dimension, from one run on a blank crop (which also warms the session up).
         using (var blank = RgbImage.Allocate(analyzer.Embedder.Template.Width, analyzer.Embedder.Template.Height))
             _slots.Galleries = new TenantGalleryRegistry((await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length);
-        TemplatesLoaded = _slots.Galleries.LoadFrom(_vault);
+        (TemplatesLoaded, _gallerySubscription) = _slots.Galleries.LoadFrom(_vault);
         _sweeper = new RetentionSweeper(_vault, _settings.RetentionSweepInterval);
         _sweeper.Start();
         _server.MarkServing();
@@ -126,6 +127,7 @@ public sealed class FaceMatchHost : IAsyncDisposable
         await _server.DisposeAsync().ConfigureAwait(false);
         if (_sweeper is not null) await _sweeper.DisposeAsync().ConfigureAwait(false);
         if (_slots.Analyzer is not null) await _slots.Analyzer.DisposeAsync().ConfigureAwait(false);
+        _gallerySubscription?.Dispose();
         _slots.Galleries?.Dispose();
         await _vault.DisposeAsync().ConfigureAwait(false);
     }

@@ -10,9 +10,9 @@ namespace FaceMatch.Server.Services;
 
 /// <summary>
 /// facematch.v1.Admin: tenants, their tokens and policies, usage, deletion. Only the admin token reaches it
-/// (the auth interceptor); galleries follow tenant deletion through <see cref="TenantGalleryRegistry"/>.
+/// (the auth interceptor); galleries follow a tenant's deletion as the vault's listener (<see cref="TenantGalleryRegistry"/>).
 /// </summary>
-public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry galleries) : Admin.AdminBase
+public sealed class AdminService(FaceMatchVault vault) : Admin.AdminBase
 {
     private static RpcException UnknownTenant() => new(new Status(StatusCode.NotFound, "no such tenant"));
 
@@ -69,9 +69,7 @@ public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry gal
 
     public override async Task<DeleteTenantResponse> DeleteTenant(DeleteTenantRequest request, ServerCallContext context)
     {
-        var deleted = await vault.Tenants.DeleteAsync(request.TenantId);
-        if (deleted) galleries.Drop(request.TenantId);
-        return new DeleteTenantResponse { Deleted = deleted };
+        return new DeleteTenantResponse { Deleted = await vault.Tenants.DeleteAsync(request.TenantId) };
     }
 
     internal static Tenant ToApi(VaultTenant tenant) => new()

@@ -10,8 +10,7 @@ using VaultSessionKind = FaceMatch.Vault.Usage.SessionKind;
 namespace FaceMatch.Server.Services;
 
 /// <summary>facematch.v1.FaceMatch: the three session kinds, Compare, erasure and access. Tenant tokens only.</summary>
-public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyzer, FaceMatchVault vault,
-    TenantGalleryRegistry galleries, FrameAdmission admission) : FaceMatch.Api.V1.FaceMatch.FaceMatchBase
+public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyzer, FaceMatchVault vault, FrameAdmission admission) : FaceMatch.Api.V1.FaceMatch.FaceMatchBase
 {
     public override Task Enroll(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
         sessions.RunAsync(VaultSessionKind.Enroll, requestStream, responseStream, context);
@@ -37,9 +36,8 @@ public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyz
     public override async Task<DeleteTemplateResponse> DeleteTemplate(TemplateRef request, ServerCallContext context)
     {
         var who = (TenantIdentity)CallIdentity.Of(context);
-        // The row leaves the gallery before the call returns; the vault record is unreadable from the same moment.
+        // The vault's removal notification takes the row out of the gallery before this returns.
         if (!await vault.Templates.DeleteAsync(who.TenantId, request.TemplateId)) throw SessionEnding.TemplateNotFound();
-        galleries.Remove(who.TenantId, request.TemplateId);
         return new DeleteTemplateResponse { Deleted = true };
     }
 

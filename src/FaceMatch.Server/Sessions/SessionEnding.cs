@@ -25,7 +25,8 @@ public abstract class SessionEnding
     /// <summary>Whether the session stores what it saw (then only good frames may go into it).</summary>
     public virtual bool StoresTemplate => false;
 
-    public abstract Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold);
+    /// <param name="weight">the summed quality of the frames behind <paramref name="embedding"/> (a sample's weight in a template).</param>
+    public abstract Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold);
 
     public static async Task<SessionEnding> ForAsync(SessionKind kind, SessionStart start, TenantIdentity who,
         FaceMatchVault vault, TenantGalleryRegistry galleries)
@@ -34,8 +35,11 @@ public abstract class SessionEnding
         {
             case SessionKind.Enroll:
                 if (start.TemplateId.Length > 0)
-                    throw new RpcException(new Status(StatusCode.Unimplemented, "adding samples to an existing template is not available yet; enroll without template_id"));
-                return new Enroll(who.TenantId, vault, galleries);
+                {
+                    if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+                    return new AddSamples(who.TenantId, start.TemplateId, vault);
+                }
+                return new Enroll(who.TenantId, vault);
             case SessionKind.Authenticate:
                 if (start.TemplateId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "Authenticate needs start.template_id"));
                 if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
@@ -48,16 +52,29 @@ public abstract class SessionEnding
         }
     }
 
-    private sealed class Enroll(string tenantId, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
+    private sealed class Enroll(string tenantId, FaceMatchVault vault) : SessionEnding
     {
         public override bool StoresTemplate => true;
 
-        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold)
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
-            // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record.
-            var id = await vault.Templates.AddAsync(tenantId, embedding, model).ConfigureAwait(false);
-            galleries.Upsert(tenantId, id, vault.Templates.ProtectProbe(tenantId, embedding));
-            result.TemplateId = id;
+            // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record (and the
+            // vault's notification has put the row into the tenant's gallery).
+            result.TemplateId = await vault.Templates.AddAsync(tenantId, embedding, model, weight).ConfigureAwait(false);
+            result.Enrolled = true;
+            return result;
+        }
+    }
+
+    /// <summary>Enroll with start.template_id: the new frames become another weighted sample of that template.</summary>
+    private sealed class AddSamples(string tenantId, string templateId, FaceMatchVault vault) : SessionEnding
+    {
+        public override string TemplateId => templateId;
+        public override bool StoresTemplate => true;
+
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
+        {
+            _ = await vault.Templates.AddSamplesAsync(tenantId, templateId, embedding, model, weight).ConfigureAwait(false) ?? throw TemplateNotFound();
             result.Enrolled = true;
             return result;
         }
@@ -67,7 +84,7 @@ public abstract class SessionEnding
     {
         public override string TemplateId => templateId;
 
-        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold)
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
             // Read again: the template may have been erased or expired while the session ran.
             var stored = await vault.Templates.GetAsync(tenantId, templateId).ConfigureAwait(false) ?? throw TemplateNotFound();
@@ -82,7 +99,7 @@ public abstract class SessionEnding
 
     private sealed class Identify(string tenantId, int topK, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
     {
-        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, string model, float threshold)
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
             var matches = await galleries.SearchAsync(vault, tenantId, vault.Templates.ProtectProbe(tenantId, embedding), topK).ConfigureAwait(false);
             // Only candidates that match: ids under the threshold would tell a caller about unrelated people.

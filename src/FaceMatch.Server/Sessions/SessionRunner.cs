@@ -124,7 +124,7 @@ public sealed partial class SessionRunner(
             good = faced.Where(f => f.Faces == 1).OrderByDescending(f => f.Quality).Take(options.GoodFramesToFinish).ToList();
         if (good.Count < options.MinGoodFrames) return Fail(result, "low_quality");
         var embedding = QualityWeightedMean(good);
-        return await ending.CompleteAsync(result, embedding, analyzer.EmbedderId, threshold).ConfigureAwait(false);
+        return await ending.CompleteAsync(result, embedding, good.Sum(f => Math.Max(f.Quality, 1e-3f)), analyzer.EmbedderId, threshold).ConfigureAwait(false);
     }
 
     private static SessionResult Fail(SessionResult result, string reason)

@@ -220,4 +220,55 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.Equal(2ul, usage.Compares);
         Assert.Equal(0ul, usage.Templates);
     }
+
+    [Fact]
+    public async Task Enrolling_with_a_template_id_adds_samples_to_that_template()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var (_, photos) = ServiceFixture.People(photos: 3)[0];
+        var id = (await Enroll(token, Still(photos[0]))).Result.TemplateId;
+        var before = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
+
+        var added = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = id }, Still(photos[1]));
+        Assert.True(added.Result.Enrolled, added.Result.Reason);
+        Assert.Equal(id, added.Result.TemplateId);
+        var after = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
+        Assert.NotEqual(before.Template, after.Template);
+        Assert.True((await Authenticate(token, id, Still(photos[2], 1))).Result.Match);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = "no-such-template" }, Still(photos[1], 1)));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Production_sessions_leave_no_image_bytes_device_ids_or_tokens_on_disk_or_in_the_log()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var photo = Photo(ServiceFixture.People(photos: 2)[0].Photos[1]);
+        const string device = "prod-device-7f3a9c21-uuid";
+        var enrolled = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)),
+            new SessionStart { Device = new DeviceInfo { DeviceId = device, SdkVersion = "sdk-1.0" } }, Still(ServiceFixture.People(photos: 2)[0].Photos[0]));
+        await SessionDriver.RunAsync(fixture.Client.Authenticate(ServiceFixture.As(token)),
+            new SessionStart { TemplateId = enrolled.Result.TemplateId, Device = new DeviceInfo { DeviceId = device } }, Enumerable.Repeat(photo, 2));
+
+        // 64 bytes from the middle of the entropy-coded data: present in any copy of the image, in no other file.
+        var probe = photo.AsSpan(photo.Length / 2, 64).ToArray();
+        var deviceBytes = System.Text.Encoding.UTF8.GetBytes(device);
+        var tokenBytes = System.Text.Encoding.UTF8.GetBytes(token);
+        foreach (var file in Directory.EnumerateFiles(fixture.Serve.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            byte[] bytes;
+            try { bytes = await File.ReadAllBytesAsync(file); }
+            catch (IOException) { continue; }   // a file the store holds open for writing, being replaced
+            Assert.True(bytes.AsSpan().IndexOf(probe) < 0, $"image bytes in {file}");
+            Assert.True(bytes.AsSpan().IndexOf(deviceBytes) < 0, $"raw device id in {file}");
+            Assert.True(bytes.AsSpan().IndexOf(tokenBytes) < 0, $"token in {file}");
+        }
+        var log = string.Join('\n', fixture.Serve.Lines) + await Task.FromResult("");
+        Assert.DoesNotContain(token, log);
+        Assert.DoesNotContain(fixture.AdminTokenValue, log);
+        Assert.DoesNotContain(device, log);
+        Assert.Contains(fixture.Serve.Lines, l => l.Contains("session ") && l.Contains(" Authenticate ended ok"));
+    }
 }

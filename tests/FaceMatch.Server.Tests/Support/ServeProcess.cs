@@ -28,6 +28,7 @@ public sealed class ServeProcess : IAsyncDisposable
     }
 
     public int Port { get; }
+    public string DataDirectory => _data;
     public int MetricsPort { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;

@@ -15,12 +15,12 @@ public static class SessionDriver
     public static async Task<Outcome> RunAsync(AsyncDuplexStreamingCall<SessionRequest, SessionEvent> call, SessionStart start,
         IEnumerable<byte[]> frames, long frameIntervalMs = 100)
     {
-        await call.RequestStream.WriteAsync(new SessionRequest { Start = start });
+        await Send(call, new SessionRequest { Start = start });
         var feedback = new List<FrameFeedback>();
         long clock = 1_000;
         foreach (var frame in frames)
         {
-            await call.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(frame), CaptureTimeMs = clock += frameIntervalMs } });
+            await Send(call, new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(frame), CaptureTimeMs = clock += frameIntervalMs } });
             if (!await call.ResponseStream.MoveNext(CancellationToken.None)) throw new InvalidOperationException("the session ended before answering a frame");
             var ev = call.ResponseStream.Current;
             if (ev.KindCase == SessionEvent.KindOneofCase.Result) return new Outcome(feedback, ev.Result);   // the server had enough
@@ -34,6 +34,23 @@ public static class SessionDriver
             feedback.Add(ev.Feedback);
         }
         throw new InvalidOperationException("the session ended without a result");
+    }
+
+    /// <summary>
+    /// Writes one message. A server that ended the call (say NOT_FOUND at the start message) makes the client's write
+    /// fail with CANCELLED; the status the server sent is then read from the response stream, as an SDK would.
+    /// </summary>
+    private static async Task Send(AsyncDuplexStreamingCall<SessionRequest, SessionEvent> call, SessionRequest message)
+    {
+        try
+        {
+            await call.RequestStream.WriteAsync(message);
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException)
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None)) { }
+            throw;
+        }
     }
 
     /// <summary>
