@@ -10,6 +10,7 @@ internal static class CommandCatalog
         ServeCommand.Create(),
         ModelsCommand.Create(),
         DevDataCommand.Create(),
+        DatasetCommand.Create(),
         BenchCommand.Create(),
         .. VisionCommands.Create(),
     ];

@@ -19,7 +19,7 @@ public sealed class FaceApiLandmark68Recipe : FaceApiRecipe
         Id = Id,
         Role = ModelRole.Landmarks,
         File = onnxFile,
-        Default = false,
+        Default = true,
         Sha256 = onnxSha256,
         Source = source,
         // The graph subtracts face-api's RGB mean and divides by 255 itself.

@@ -24,6 +24,7 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
         Source = source,
         // The graph subtracts face-api's RGB mean and divides by 255 itself.
         Input = RawRgbInput(FaceRecognitionNetGraph.InputName, FaceRecognitionNetGraph.InputSize),
+        Threshold = new ModelThreshold { Value = 0.944f, Method = ModelThresholds.ZeroFalseAccepts + " Highest impostor 0.9432 (tight crops)." },
         Outputs =
         [
             new ModelOutput

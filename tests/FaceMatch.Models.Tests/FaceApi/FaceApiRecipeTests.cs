@@ -12,12 +12,12 @@ public sealed class FaceApiRecipeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, recursive: true);
 
-    /// <summary>Recipe id, its role, and whether it is its role's default (only the descriptor net is).</summary>
+    /// <summary>Recipe id, its role, and whether it is its role's default (the descriptor net and the 68-point landmarks are).</summary>
     public static TheoryData<string, ModelRole, bool> Recipes => new()
     {
         { FaceApiRecognitionRecipe.ModelId, ModelRole.Embedder, true },
         { FaceApiSsdMobilenetV1Recipe.ModelId, ModelRole.Detector, false },
-        { FaceApiLandmark68Recipe.ModelId, ModelRole.Landmarks, false },
+        { FaceApiLandmark68Recipe.ModelId, ModelRole.Landmarks, true },
     };
 
     private static FaceApiRecipe RecipeFor(string id) => id switch
