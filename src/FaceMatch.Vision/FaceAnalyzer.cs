@@ -91,7 +91,7 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     private static ModelEntry Require(ModelManifest manifest, ModelRole role) =>
         manifest.ForRole(role) ?? throw new ModelManifestException($"the model manifest has no {role.ToString().ToLowerInvariant()}");
 
-    /// <summary>Decodes a JPEG or PNG, scaled down while it stays comfortably larger than the models need.</summary>
+    /// <summary>Decodes a JPEG, PNG or WebP, scaled down while it stays comfortably larger than the models need.</summary>
     /// <exception cref="ImageDecodeException">the bytes are no decodable image within the limits.</exception>
     public RgbImage Decode(ReadOnlySpan<byte> encoded) =>
         _decoder.Decode(encoded, new DecodeTarget(MinLongSide: _options.DecodeMinLongSide));

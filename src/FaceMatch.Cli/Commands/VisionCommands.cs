@@ -15,8 +15,8 @@ internal static class VisionCommands
 
     private static Command Compare()
     {
-        var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG or PNG)" };
-        var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG or PNG)" };
+        var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG, PNG or WebP)" };
+        var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG, PNG or WebP)" };
         var command = new Command("compare", "Score the largest face of two photos; prints JSON with score, decision and threshold.") { a, b };
         var selection = PipelineSelection.Options();
         foreach (var o in selection.All) command.Options.Add(o);
@@ -41,7 +41,7 @@ internal static class VisionCommands
 
     private static Command Detect()
     {
-        var image = new Argument<FileInfo>("image") { Description = "photo (JPEG or PNG)" };
+        var image = new Argument<FileInfo>("image") { Description = "photo (JPEG, PNG or WebP)" };
         var debug = new Option<FileInfo?>("--debug") { Description = "write a PNG with boxes, keypoints and the aligned crops" };
         var command = new Command("detect", "Find every face in a photo; prints JSON.") { image, debug };
         var selection = PipelineSelection.Options();
