@@ -63,13 +63,7 @@ public abstract class FaceApiRecipe : IModelRecipe
         var weights = LoadWeights(context.DepsDir);
         var model = BuildGraph(weights);
 
-        Directory.CreateDirectory(context.OutDir);
-        var fileName = Id + ".onnx";
-        var outPath = Path.Combine(context.OutDir, fileName);
-        // Write to a temporary name first so a failed conversion never leaves a truncated model behind.
-        var tmp = outPath + ".tmp";
-        using (var stream = File.Create(tmp)) model.WriteTo(stream);
-        File.Move(tmp, outPath, overwrite: true);
+        var (fileName, outPath) = OnnxFile.Write(model, context.OutDir, Id);
 
         var source = new ModelSource
         {

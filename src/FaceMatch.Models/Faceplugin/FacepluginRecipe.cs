@@ -41,12 +41,7 @@ public sealed class FacepluginRecipe(FacepluginModel model) : IModelRecipe
     {
         var packageDir = PackageDir(context.DepsDir);
         var proto = BuildModel(context.DepsDir);
-        Directory.CreateDirectory(context.OutDir);
-        var fileName = Id + ".onnx";
-        var outPath = Path.Combine(context.OutDir, fileName);
-        var tmp = outPath + ".tmp";
-        using (var stream = File.Create(tmp)) proto.WriteTo(stream);
-        File.Move(tmp, outPath, overwrite: true);
+        var (fileName, outPath) = OnnxFile.Write(proto, context.OutDir, Id);
         var source = new ModelSource
         {
             Package = PackageName,

@@ -24,14 +24,7 @@ public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options)
         var (scores, regressors) = SplitHeads(outputs);
 
         var candidates = _decoder.Decode(scores, regressors, options.MinDetectionScore ?? model.Entry.Threshold?.Value ?? VisionOptions.DefaultMinDetectionScore);
-        var merged = options.WeightedNms
-            ? NonMaxSuppression.Weighted(candidates, options.NmsIou, options.MaxFaces)
-            : NonMaxSuppression.Hard(candidates, options.NmsIou, options.MaxFaces);
-        return merged
-            .Select(f => f.Map(letterbox.ToSource))
-            .Where(f => f.Box.Width >= options.MinFacePixels)
-            .OrderByDescending(f => f.Box.Area)
-            .ToList();
+        return NonMaxSuppression.ToFrame(candidates, options, letterbox.ToSource);
     }
 
     /// <summary>

@@ -32,14 +32,7 @@ public sealed class UltraFaceDetector(BatchedModel model, VisionOptions options)
         var (scores, boxes) = SplitHeads(outputs);
         var minScore = options.MinDetectionScore ?? model.Entry.Threshold?.Value ?? DefaultMinScore;
         var candidates = Decode(scores, boxes, _format.Width, _format.Height, minScore);
-        var merged = options.WeightedNms
-            ? NonMaxSuppression.Weighted(candidates, options.NmsIou, options.MaxFaces)
-            : NonMaxSuppression.Hard(candidates, options.NmsIou, options.MaxFaces);
-        return merged
-            .Select(f => f.Map(letterbox.ToSource))
-            .Where(f => f.Box.Width >= options.MinFacePixels)
-            .OrderByDescending(f => f.Box.Area)
-            .ToList();
+        return NonMaxSuppression.ToFrame(candidates, options, letterbox.ToSource);
     }
 
     /// <summary>Candidates in input pixels: priors whose face probability (class 1) is at least <paramref name="minScore"/>.</summary>
