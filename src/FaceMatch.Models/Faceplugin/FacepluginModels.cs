@@ -39,6 +39,18 @@ public static class FacepluginModels
     private static readonly float[] Mean127 = [127f, 127f, 127f];
     private static readonly float[] Scale128 = [1 / 128f, 1 / 128f, 1 / 128f];
 
+    /// <summary>The package's convention for both models: NCHW, one input named "input", (p − 127)/128.</summary>
+    private static ModelInput Input(int height, int width, string colorOrder, string notes) => new()
+    {
+        Name = "input",
+        Shape = [-1, 3, height, width],
+        Layout = "NCHW",
+        ColorOrder = colorOrder,
+        Mean = Mean127,
+        Scale = Scale128,
+        Notes = notes,
+    };
+
     /// <summary>Ultra-Light-Fast-Generic-Face-Detector-1MB, RFB variant, 320×240 input.</summary>
     public static readonly FacepluginModel Rfb320 = new()
     {
@@ -47,18 +59,9 @@ public static class FacepluginModels
         Default = true,
         PackagePath = "model/fr_detect.onnx",
         License = "MIT (package); the network is Linzaer's Ultra-Light-Fast-Generic-Face-Detector-1MB, MIT",
-        Upstream = "github.com/Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB, version-RFB-320 (its published ONNX export: "
-            + "same input, output names and 4420 priors)",
-        Input = new ModelInput
-        {
-            Name = "input",
-            Shape = [-1, 3, 240, 320],
-            Layout = "NCHW",
-            ColorOrder = "BGR",
-            Mean = Mean127,
-            Scale = Scale128,
-            Notes = "whole frame letterboxed to 320x240 (aspect kept), BGR, (p-127)/128",
-        },
+        Upstream = "github.com/Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB, version-RFB-320, as the project identified it "
+            + "(320x240 input, 4420 priors, 'scores' and 'boxes' outputs; not compared with upstream's files, which are not reachable here)",
+        Input = Input(240, 320, "BGR", "whole frame letterboxed to 320x240 (aspect kept), BGR, (p-127)/128"),
         Outputs =
         [
             new ModelOutput { Name = "scores", Shape = [-1, 4420, 2], Meaning = "softmax per prior: [background, face]" },
@@ -85,16 +88,7 @@ public static class FacepluginModels
         License = "MIT declared by the package; the weights' own licence is not stated anywhere in it",
         Upstream = "unknown: the package does not say where the weights come from; the ONNX file's doc strings name an export from "
             + "a project 'bioauth-ml' (humanode), face_feature/model/mobilefacenet.py. Clear the licence before shipping it",
-        Input = new ModelInput
-        {
-            Name = "input",
-            Shape = [-1, 3, 112, 112],
-            Layout = "NCHW",
-            ColorOrder = "RGB",
-            Mean = Mean127,
-            Scale = Scale128,
-            Notes = "ArcFace five-point aligned 112x112 crop, RGB, (p-127)/128",
-        },
+        Input = Input(112, 112, "RGB", "ArcFace five-point aligned 112x112 crop, RGB, (p-127)/128"),
         Outputs = [new ModelOutput { Name = "output", Shape = [-1, 512], Meaning = "512-d embedding, not normalised (L2-normalise it)" }],
         Threshold = new ModelThreshold { Value = 0.450f, Method = ModelThresholds.ZeroFalseAccepts + " Highest impostor 0.4496 (tight crops)." },
     };
