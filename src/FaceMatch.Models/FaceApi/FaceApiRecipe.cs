@@ -27,6 +27,9 @@ public abstract class FaceApiRecipe : IModelRecipe
 
     protected abstract ModelProto BuildGraph(FaceApiWeightMap weights);
 
+    /// <summary>Where the net's weights come from, as far as the package says (recorded as the manifest's source.upstream).</summary>
+    protected abstract string Upstream { get; }
+
     protected abstract ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source);
 
     /// <summary>
@@ -70,6 +73,7 @@ public abstract class FaceApiRecipe : IModelRecipe
             Package = PackageName,
             Version = PackageVersion,
             License = PackageLicense,
+            Upstream = Upstream,
             Format = SourceFormat,
             Files = weights.Files
                 .Select(f => new SourceFile(Path.GetRelativePath(packageDir, f).Replace('\\', '/'), FileHash.Sha256(f)))

@@ -12,6 +12,8 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
 
     protected override string ModelName => FaceRecognitionNetGraph.ModelName;
 
+    protected override string Upstream => "face-api.js (Vincent Mühler, MIT): a port of dlib's ResNet face descriptor (Davis King)";
+
     protected override ModelProto BuildGraph(FaceApiWeightMap weights) => FaceRecognitionNetGraph.Build(weights);
 
     protected override ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source) => new()

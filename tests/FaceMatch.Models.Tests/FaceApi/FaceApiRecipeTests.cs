@@ -41,6 +41,7 @@ public sealed class FaceApiRecipeTests : IDisposable
 
         var source = entry.Source!;
         Assert.Equal(("@vladmandic/face-api", "1.7.15", "MIT", "faceapi-weights"), (source.Package, source.Version, source.License, source.Format));
+        Assert.StartsWith("face-api.js", source.Upstream);
         Assert.Equal(2, source.Files.Count);
         Assert.EndsWith("-weights_manifest.json", source.Files[0].Path);
         Assert.EndsWith(".bin", source.Files[1].Path);
