@@ -1,5 +1,5 @@
 using FaceMatch.Models.Manifest;
-using FaceMatch.Models.Onnx;
+using FaceMatch.Models.Conversion.Onnx;
 using FaceMatch.Models.Runtime;
 using FaceMatch.Vision.Batching;
 using FaceMatch.Vision.Inference;
