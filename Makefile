@@ -36,12 +36,14 @@ $(NATIVE_BUILD)/.built: $(NATIVE_SOURCES)
 PUBLISH = $(DOTNET) publish src/FaceMatch.Cli/FaceMatch.Cli.csproj -c Release -r $(RID) --self-contained \
 	  -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=false -p:DebugType=none \
 	  -o $(OUT) --nologo -v quiet
-# What only the GPU package ships: removed by a CPU publish so that out/ never mixes the two runtimes.
-GPU_ONLY_LIBS := $(OUT)/libonnxruntime_providers_cuda.so $(OUT)/libonnxruntime_providers_tensorrt.so
+# Each publish starts without the executable and ONNX Runtime's libraries: the CPU and GPU packages ship files of
+# the same names and publish skips a file whose copy in out/ is newer (out/ would mix the two runtimes), and a
+# publish that finds the bundle up to date leaves the native libraries out, deleting them from out/.
+CLEAR_PUBLISHED = rm -f $(OUT)/facematch $(OUT)/libonnxruntime*.so
 build: native $(OUT)/facematch
 $(OUT)/facematch: $(CS_SOURCES) $(NATIVE_BUILD)/.built
+	@$(CLEAR_PUBLISHED)
 	$(PUBLISH)
-	@rm -f $(GPU_ONLY_LIBS)
 	@cp -f $(NATIVE_BUILD)/*.so $(OUT)/ 2>/dev/null || true
 	@touch $@
 
@@ -71,6 +73,7 @@ test: build models node-deps
 ## cuBLAS/cuBLASLt 13, cudart 13 and cuRAND 10), and the CUDA kernels when nvcc is present. Run with
 ## FACEMATCH_DEVICE=cuda and the CUDA 13 libraries on LD_LIBRARY_PATH.
 gpu: build
+	@$(CLEAR_PUBLISHED)
 	$(PUBLISH) -p:FaceMatchGpu=true
 	@if command -v nvcc >/dev/null; then \
 	  cmake -S . -B build/native-cuda -DCMAKE_BUILD_TYPE=Release -DFACEMATCH_CUDA=ON >/dev/null && cmake --build build/native-cuda -j2 && cp -f build/native-cuda/*.so $(OUT)/; \
