@@ -7,6 +7,9 @@ packages=(
   libonnx-dev         # onnx.proto, the ONNX IR schema the converter is generated from
   python3-faiss       # FAISS baseline for the matching benchmark
   python3-grpcio      # an independent gRPC implementation for interop checks
+  python3-protobuf    # its message runtime, for the modules protoc generates in the grpcio client tests
+  protobuf-compiler   # protoc: Python messages of the interop protos
+  prometheus          # a real scraper: the metrics test reads our series back through its query API
   openssl
 )
 missing=()

@@ -4,7 +4,5 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project bench/FaceMatch.Bench -- --filter '*Cosine*'
 // `grpc-echo-server [port]` instead hosts the gRPC echo service for an outside load generator.
 if (args is ["grpc-echo-server", ..]) return await FaceMatch.Bench.Grpc.EchoServerMode.RunAsync(args[1..]);
-if (args is ["alloc-probe"]) return await FaceMatch.Bench.Grpc.AllocProbe.RunAsync();
-if (args is ["framing-probe"]) return await FaceMatch.Bench.Grpc.FramingProbe.RunAsync();
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

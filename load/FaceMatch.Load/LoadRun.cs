@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using FaceMatch.Grpc;
-using FaceMatch.Grpc.Client;
-using FaceMatch.Grpc.Health.V1;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 
 namespace FaceMatch.Load;
 
@@ -20,8 +20,12 @@ public static class LoadRun
     public static async Task<LoadReport> RunAsync(LoadOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        using var channel = GrpcChannel.ForAddress(options.Target);
-        var health = new HealthClient(channel);
+        using var channel = GrpcChannel.ForAddress(options.Target, new GrpcChannelOptions
+        {
+            // More HTTP/2 connections once one's streams are all taken, as a fleet of phones would open.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var health = new Health.HealthClient(channel);
         var latencies = new double[options.Requests];
         var statuses = new Dictionary<string, int>();
         var issued = -1;
@@ -39,13 +43,13 @@ public static class LoadRun
                 string outcome;
                 try
                 {
-                    await health.Check(new HealthCheckRequest(), CallOptions.WithTimeout(options.CallTimeout, cancellationToken: stop.Token));
+                    await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + options.CallTimeout, cancellationToken: stop.Token);
                     outcome = nameof(StatusCode.OK);
                 }
                 catch (Exception e) when (stop.IsCancellationRequested
                     && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
                 {
-                    // Cut off by the duration (our client reports that as status Cancelled): not a completed call.
+                    // Cut off by the duration (Grpc.Net.Client reports that as status Cancelled): not a completed call.
                     return;
                 }
                 catch (RpcException e)

@@ -1,3 +1,4 @@
+using FaceMatch.Vault.Changes;
 using FaceMatch.Vault.Crypto;
 using FaceMatch.Vault.DevCaptures;
 using FaceMatch.Vault.Storage;
@@ -19,16 +20,17 @@ public sealed class FaceMatchVault : IAsyncDisposable
 
     private readonly FasterStore _store;
     private readonly KeyRing _keys;
+    private readonly ChangeNotifier _changes = new();
 
     private FaceMatchVault(VaultOptions options, FasterStore store, KeyRing keys)
     {
         Options = options;
         _store = store;
         _keys = keys;
-        Tenants = new TenantStore(store, keys, options.Clock);
+        Tenants = new TenantStore(store, keys, options.Clock, _changes);
         Tokens = new TokenStore(store, keys, Tenants, options.Clock);
         Usage = new UsageStore(store, keys, Tenants, options.Clock, options.DeviceKeyRotationDays);
-        Templates = new TemplateStore(store, keys, Tenants, Usage, options.Clock, options);
+        Templates = new TemplateStore(store, keys, Tenants, Usage, options.Clock, options, _changes);
         DevCaptures = new DevCaptureStore(store, keys, Tenants, Tokens, options.Clock, options);
     }
 
@@ -38,6 +40,13 @@ public sealed class FaceMatchVault : IAsyncDisposable
     public TemplateStore Templates { get; }
     public DevCaptureStore DevCaptures { get; }
     public UsageStore Usage { get; }
+
+    /// <summary>
+    /// Registers a listener for every template added, replaced or removed and every tenant deleted (see
+    /// <see cref="ITemplateListener"/> for when each call arrives). Register before loading galleries with
+    /// <see cref="TemplateStore.EnumerateAll"/>. Dispose the result to unregister.
+    /// </summary>
+    public IDisposable AddListener(ITemplateListener listener) => _changes.Add(listener);
 
     internal FasterStore Store => _store;
     internal KeyRing Keys => _keys;

@@ -35,3 +35,15 @@ public sealed class VaultPermissionException : VaultException
 {
     public VaultPermissionException(string message) : base(message) { }
 }
+
+/// <summary>
+/// A registered <see cref="Changes.ITemplateListener"/> threw. The vault's change was made and committed before
+/// this was thrown (the inner exception is the listener's; several are wrapped in an AggregateException).
+/// </summary>
+public sealed class VaultListenerException : VaultException
+{
+    public VaultListenerException(string message, Exception inner, string? templateId = null) : base(message, inner) => TemplateId = templateId;
+
+    /// <summary>For a failed <c>AddAsync</c>: the id of the template it stored (durable, announced to the others).</summary>
+    public string? TemplateId { get; }
+}

@@ -1,42 +1,34 @@
 using FaceMatch.Bench.Grpc.Proto;
-using FaceMatch.Grpc;
-using FaceMatch.Grpc.Client;
-using FaceMatch.Grpc.Hosting;
-using FaceMatch.Grpc.Server;
-using FaceMatch.Grpc.Server.Binding;
-using Google.Protobuf.Reflection;
+using FaceMatch.Server.Hosting;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
 
 namespace FaceMatch.Bench.Grpc;
 
 /// <summary>facematch.bench.v1.Echo: answers every message with itself.</summary>
-public sealed class EchoService : GrpcServiceBase
+public sealed class EchoService : Echo.EchoBase
 {
-    public static readonly ServiceDescriptor Service = BenchReflection.Descriptor.Services[0];
-    public static readonly Method<EchoMessage, EchoMessage> UnaryMethod = Method<EchoMessage, EchoMessage>.FromDescriptor(Service.FindMethodByName("Unary"));
-    public static readonly Method<EchoMessage, EchoMessage> DuplexMethod = Method<EchoMessage, EchoMessage>.FromDescriptor(Service.FindMethodByName("Duplex"));
+    public override Task<EchoMessage> Unary(EchoMessage request, ServerCallContext context) => Task.FromResult(request);
 
-    public override ServiceDescriptor Descriptor => Service;
-
-    public Task<EchoMessage> Unary(EchoMessage request, ServerCallContext context) => Task.FromResult(request);
-
-    public async Task Duplex(IAsyncStreamReader<EchoMessage> requests, IServerStreamWriter<EchoMessage> responses, ServerCallContext context)
+    public override async Task Duplex(IAsyncStreamReader<EchoMessage> requests, IServerStreamWriter<EchoMessage> responses, ServerCallContext context)
     {
         while (await requests.MoveNext(context.CancellationToken))
             await responses.WriteAsync(requests.Current, context.CancellationToken);
     }
 
-    /// <summary>A started server with this service on a loopback port (0: any free one).</summary>
-    public static async Task<GrpcServerHost> StartServerAsync(int port = 0, int maxConcurrentStreams = 100)
+    /// <summary>
+    /// The product host (Kestrel, the whole call pipeline: logging, metrics, error mapping) with this service on a
+    /// loopback port (0: any free one), so the numbers include what every FaceMatch call pays. Logs go nowhere.
+    /// </summary>
+    public static async Task<FaceMatchServer> StartServerAsync(int port = 0, int maxConcurrentStreams = 100)
     {
-        var registry = new GrpcServiceRegistry().Add(new EchoService());
-        var host = GrpcServerHost.Create(new GrpcHostOptions
-        {
-            Address = System.Net.IPAddress.Loopback,
-            Port = port,
-            Server = new GrpcServerOptions { MaxConcurrentStreams = maxConcurrentStreams },
-        }, registry);
-        await host.StartAsync();
-        return host;
+        var server = FaceMatchServer.Create(
+            new ServerSettings { Port = port, MetricsPort = 0, MaxConcurrentStreams = maxConcurrentStreams },
+            c => c.MapService<EchoService>(),
+            logging => logging.SetMinimumLevel(LogLevel.None));
+        await server.StartAsync();
+        server.MarkServing();
+        return server;
     }
 }
 
@@ -54,10 +46,10 @@ public static class EchoServerMode
             System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        await using var host = await EchoService.StartServerAsync(port, maxConcurrentStreams: 1000);
-        Console.WriteLine($"{{\"port\": {host.Port}}}");
+        await using var server = await EchoService.StartServerAsync(port, maxConcurrentStreams: 1000);
+        Console.WriteLine($"{{\"port\": {server.Port}}}");
         await Task.WhenAny(Console.In.ReadToEndAsync(), Task.Delay(Timeout.Infinite, stop.Token));
-        await host.StopAsync();
+        await server.StopAsync();
         return 0;
     }
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Starts our server's bench Echo service on a free loopback port, drives it with grpc-js for a bounded
+# Starts the FaceMatch host with the bench Echo service on a free loopback port, drives it with grpc-js for a bounded
 # time, prints the rate, and stops the server. Extra arguments go to grpcjs-load.mjs, e.g.
 #   bench/FaceMatch.Bench/Grpc/run-grpcjs-load.sh --mode unary --concurrency 32 --seconds 10
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
-make -C "$root" --no-print-directory interop-deps >/dev/null
+make -C "$root" --no-print-directory node-deps >/dev/null
 dotnet build -c Release "$root/bench/FaceMatch.Bench" --nologo -v quiet >/dev/null
 out="$(mktemp)"
 sleep 600 | dotnet "$root/bench/FaceMatch.Bench/bin/Release/net10.0/FaceMatch.Bench.dll" grpc-echo-server >"$out" &

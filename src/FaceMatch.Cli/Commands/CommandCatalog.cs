@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> Create() =>
     [
         ServeCommand.Create(),
+        AdminCommands.Create(),
         ModelsCommand.Create(),
         DevDataCommand.Create(),
         BenchCommand.Create(),

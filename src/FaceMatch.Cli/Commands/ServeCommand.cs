@@ -1,14 +1,15 @@
 using System.CommandLine;
 using FaceMatch.Models.Manifest;
-using FaceMatch.Models.Runtime;
+using FaceMatch.Server.Composition;
 using FaceMatch.Server.Hosting;
-using Microsoft.Extensions.Logging;
+using FaceMatch.Server.Security;
+using FaceMatch.Vault;
 
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>
-/// `facematch serve`: the server process. The gRPC endpoint comes up first with Health NOT_SERVING, the
-/// models load, then Health turns SERVING; SIGINT/SIGTERM stops it gracefully.
+/// `facematch serve`: parses the environment and runs <see cref="FaceMatchHost"/> until SIGINT/SIGTERM. The endpoints
+/// come up first with health NOT_SERVING; the models and galleries load; then health turns SERVING.
 /// </summary>
 internal static class ServeCommand
 {
@@ -17,54 +18,35 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the FaceMatch gRPC server until stopped (SIGINT/SIGTERM).");
         command.SetAction(async (_, cancellationToken) =>
         {
-            GrpcEndpointSettings settings;
+            FaceMatchHost host;
             try
             {
-                settings = GrpcEndpointSettings.FromEnvironment();
+                var settings = new HostSettings
+                {
+                    Server = ServerSettings.FromEnvironment(),
+                    DataDirectory = CliPaths.DataDirectory(),
+                    ManifestPath = CliPaths.ManifestPath(),
+                    AdminTokenFromEnvironment = Environment.GetEnvironmentVariable(AdminToken.Variable),
+                };
+                host = await FaceMatchHost.StartAsync(settings, cancellationToken: cancellationToken);
             }
-            catch (ArgumentException e)
-            {
-                Console.Error.WriteLine($"facematch: {e.Message}");
-                return 2;
-            }
-
-            using var loggerFactory = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning));
-            FaceMatchGrpcServer server;
-            try
-            {
-                server = FaceMatchGrpcServer.Create(settings.ToHostOptions(), [], loggerFactory);
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is IOException or ArgumentException or VaultException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"facematch: {e.Message}");
                 return 2;
             }
 
             var exitCode = 0;
-            await using (server)
+            await using (host)
             {
-                await server.StartAsync(cancellationToken);
-                Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}); health NOT_SERVING until the models are loaded");
-
-                var sessions = new List<IDisposable>();
+                var server = host.Server;
+                Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}), metrics on port {server.MetricsPort} (/metrics); health NOT_SERVING until the models are loaded");
+                Console.WriteLine($"facematch: admin token from {host.AdminToken.Source}");
                 try
                 {
-                    var manifestPath = CliPaths.ManifestPath();
-                    var manifest = ModelManifest.Load(manifestPath);
-                    var factory = new OnnxSessionFactory(ExecutionDevice.FromEnvironment());
-                    Console.WriteLine($"facematch: loading {manifest.Models.Count} models from {manifestPath} on {factory.Device}");
-                    foreach (var model in manifest.Models)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        var session = factory.Create(model.ResolvedPath);
-                        sessions.Add(session);
-                        var inputs = string.Join(", ", session.InputMetadata.Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.Dimensions)}]"));
-                        var outputs = string.Join(", ", session.OutputMetadata.Select(kv => $"{kv.Key}[{string.Join(",", kv.Value.Dimensions)}]"));
-                        Console.WriteLine($"  {model.Id} ({model.Role}): in {inputs} → out {outputs}");
-                    }
-                    server.MarkServing();
+                    await host.LoadAsync(cancellationToken);
+                    var analyzer = host.Analyzer!;
+                    Console.WriteLine($"facematch: models loaded: embedder {analyzer.EmbedderId}, threshold {analyzer.MatchThreshold:0.####}; {host.TemplatesLoaded} templates in the galleries");
                     Console.WriteLine("facematch: ready (health SERVING); stop with Ctrl+C or SIGTERM");
                     try { await Task.Delay(Timeout.Infinite, cancellationToken); }
                     catch (OperationCanceledException) { }
@@ -77,13 +59,7 @@ internal static class ServeCommand
                     Console.Error.WriteLine($"facematch: could not load the models: {e.Message}");
                     exitCode = 1;
                 }
-                finally
-                {
-                    Console.WriteLine("facematch: stopping");
-                    using var stop = new CancellationTokenSource(settings.ShutdownTimeout + TimeSpan.FromSeconds(5));
-                    await server.StopAsync(stop.Token);
-                    foreach (var s in sessions) s.Dispose();
-                }
+                Console.WriteLine("facematch: stopping");
             }
             Console.WriteLine("facematch: stopped");
             return exitCode;

@@ -15,6 +15,9 @@ internal sealed class KeyRing : IDisposable
     private static ReadOnlySpan<byte> KeyCheckPlaintext => "FaceMatch vault key check"u8;
     private readonly FasterStore _store;
     private readonly ConcurrentDictionary<OpaqueId, TenantKeys> _tenants = new();
+    // Shredded tenants (in memory; after a restart their wrapped key is simply absent). Checked after a cache
+    // miss put keys into the cache, so a read that raced the shredding cannot leave the key cached.
+    private readonly ConcurrentDictionary<OpaqueId, byte> _shredded = new();
 
     private KeyRing(FasterStore store, byte[] masterKey)
     {
@@ -79,7 +82,11 @@ internal sealed class KeyRing : IDisposable
             reader.Header(RecordKind.TenantKey);
             var dataKey = reader.Raw(Sealer.KeySize).ToArray();
             reader.End();
-            return _tenants.GetOrAdd(tenant, t => new TenantKeys(t, dataKey));
+            var keys = _tenants.GetOrAdd(tenant, t => new TenantKeys(t, dataKey));
+            // Shred marks first and evicts second, so either it evicts this entry or this check sees the mark.
+            if (!_shredded.ContainsKey(tenant)) return keys;
+            _tenants.TryRemove(tenant, out _);
+            return null;
         }
         finally { Array.Clear(plaintext); }
     }
@@ -87,6 +94,7 @@ internal sealed class KeyRing : IDisposable
     /// <summary>Crypto-shredding: deletes the wrapped data key and forgets the cached one (not yet committed).</summary>
     public void Shred(OpaqueId tenant)
     {
+        _shredded.TryAdd(tenant, 0);
         _store.Delete(StoreKeys.ById(RecordType.TenantKey, tenant));
         // Dropped, not wiped: an operation still in flight may hold these keys, and wiping them under it
         // would seal its record under an all-zero key. Unreferenced, they are collected with the last user.

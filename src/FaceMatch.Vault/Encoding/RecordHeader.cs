@@ -16,6 +16,6 @@ internal enum RecordKind : byte
 
 internal static class RecordHeader
 {
-    /// <summary>Layout version written now; readers accept 1..CurrentVersion.</summary>
-    public const byte CurrentVersion = 1;
+    /// <summary>Newest layout version; readers accept 1..CurrentVersion. Only templates have a v2 (sample weight); other kinds still write v1.</summary>
+    public const byte CurrentVersion = 2;
 }

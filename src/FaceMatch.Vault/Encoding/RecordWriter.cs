@@ -18,7 +18,7 @@ internal sealed class RecordWriter
 
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
-    public RecordWriter Header(RecordKind kind, byte version = RecordHeader.CurrentVersion)
+    public RecordWriter Header(RecordKind kind, byte version = 1)
     {
         U8(version);
         return U8((byte)kind);

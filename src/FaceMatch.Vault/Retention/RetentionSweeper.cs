@@ -1,3 +1,4 @@
+using FaceMatch.Vault.Changes;
 using FaceMatch.Vault.Storage;
 using FaceMatch.Vault.Tenants;
 
@@ -70,6 +71,7 @@ public sealed class RetentionSweeper : IAsyncDisposable
     {
         var now = _vault.Options.Clock.GetUtcNow();
         int templates = 0, captures = 0, usage = 0, deviceKeys = 0;
+        ListenerFailure? failure = null;
         var tenants = _vault.Tenants.List();
         var live = new HashSet<OpaqueId>();
         foreach (var tenant in tenants)
@@ -78,7 +80,9 @@ public sealed class RetentionSweeper : IAsyncDisposable
             live.Add(id);
             if (_vault.Keys.TryGet(id) is not { } keys) continue;
             var policy = tenant.Policy;
-            templates += _vault.Templates.PurgeExpired(id, keys, policy, now);
+            var (purged, listenerFailure) = _vault.Templates.PurgeExpired(id, keys, policy, now);
+            templates += purged;
+            failure = ListenerFailure.Combine(failure, listenerFailure);
             captures += _vault.DevCaptures.PurgeBefore(id, now.AddMilliseconds(-policy.EffectiveDevCaptureRetentionDays * DayMs));
             usage += _vault.Usage.PurgeRecordsBefore(id, now.AddMilliseconds(-policy.EffectiveUsageRetentionDays * DayMs));
             deviceKeys += _vault.Usage.PurgePastDeviceKeys(id);
@@ -92,6 +96,9 @@ public sealed class RetentionSweeper : IAsyncDisposable
             await _vault.CompactAsync().ConfigureAwait(false);
             compacted = true;
         }
+        // Listeners heard of each tenant's expired templates before this sweep committed; a failure among them
+        // surfaces only now, so it cannot stop the sweep half way.
+        ListenerFailure.ThrowIfAny(failure);
         return new SweepReport(templates, captures, usage, deviceKeys, orphans, compacted);
     }
 

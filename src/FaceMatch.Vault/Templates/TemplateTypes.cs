@@ -11,7 +11,11 @@ public sealed record StoredTemplate(
     string Model,
     DateTimeOffset Created,
     DateTimeOffset LastUsed,
-    DateTimeOffset? Expires);
+    DateTimeOffset? Expires)
+{
+    /// <summary>What the stored vector's samples count for together (1 for a single-sample template); see <see cref="TemplateStore.AddSamplesAsync"/>.</summary>
+    public float SampleWeight { get; init; } = 1f;
+}
 
 /// <summary>Everything held under a template id (facematch.v1.TemplateExport; right of access).</summary>
 public sealed record TemplateExport(

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FaceMatch.Vault.Changes;
 using FaceMatch.Vault.Crypto;
 using FaceMatch.Vault.Encoding;
 using FaceMatch.Vault.Storage;
@@ -9,6 +10,13 @@ namespace FaceMatch.Vault.Tenants;
 /// Tenants and their policies. Tenant records are sealed under the system key; creating a tenant also creates
 /// its data key. Deleting a tenant shreds that key first (everything of the tenant becomes unreadable at once),
 /// then purges its records; compaction then removes the bytes from disk.
+/// <para>
+/// Deletion races: a deleted tenant's id goes into <c>_deleted</c> (a tombstone, in memory: after a restart the
+/// record is simply absent) under the tenant's lock, together with removing its cache entry. Whatever else
+/// writes the cache or the record (a lookup that missed the cache, <see cref="SetPolicyAsync"/>) checks the
+/// tombstone under the same lock immediately before writing, so it can neither put a deleted tenant back
+/// into the cache nor rewrite its record.
+/// </para>
 /// </summary>
 public sealed class TenantStore
 {
@@ -20,14 +28,24 @@ public sealed class TenantStore
     private readonly FasterStore _store;
     private readonly KeyRing _keys;
     private readonly TimeProvider _clock;
+    private readonly ChangeNotifier _changes;
     private readonly ConcurrentDictionary<OpaqueId, Tenant> _cache = new();
+    private readonly ConcurrentDictionary<OpaqueId, byte> _deleted = new();
+    private readonly StripedLock _locks = new(64);
 
-    internal TenantStore(FasterStore store, KeyRing keys, TimeProvider clock)
+    internal TenantStore(FasterStore store, KeyRing keys, TimeProvider clock, ChangeNotifier changes)
     {
         _store = store;
         _keys = keys;
         _clock = clock;
+        _changes = changes;
     }
+
+    /// <summary>
+    /// Test seams at the two race windows (after a cache-missing lookup read the record; after SetPolicy read the
+    /// current tenant): a test runs a deletion exactly there. Null outside tests.
+    /// </summary>
+    internal Action<OpaqueId>? AfterCacheMissRead, BeforePolicyWrite;
 
     /// <summary>Raised after a tenant is deleted (caches elsewhere drop it).</summary>
     internal event Action<OpaqueId>? Deleted;
@@ -56,12 +74,13 @@ public sealed class TenantStore
         if (_cache.TryGetValue(id, out var cached)) return cached;
         var key = StoreKeys.ById(RecordType.Tenant, id);
         if (!_store.TryRead(key, out var sealedValue)) return null;
-        try
-        {
-            var tenant = Decode(Sealer.Open(_keys.SystemKey, key, sealedValue.Span));
-            return _cache.GetOrAdd(id, tenant);
-        }
+        Tenant tenant;
+        try { tenant = Decode(Sealer.Open(_keys.SystemKey, key, sealedValue.Span)); }
         finally { sealedValue.Release(); }
+        AfterCacheMissRead?.Invoke(id);
+        // The read may predate a deletion that has since removed the cache entry: only cache what is not deleted.
+        lock (_locks.For(key))
+            return _deleted.ContainsKey(id) ? null : _cache.GetOrAdd(id, tenant);
     }
 
     public IReadOnlyList<Tenant> List()
@@ -75,27 +94,43 @@ public sealed class TenantStore
         ArgumentNullException.ThrowIfNull(policy);
         policy.Validate();
         if (!OpaqueId.TryParse(tenantId, out var id) || Get(id) is not { } current) return null;
+        BeforePolicyWrite?.Invoke(id);
         var updated = current with { Policy = policy };
-        Write(id, updated);
+        lock (_locks.For(StoreKeys.ById(RecordType.Tenant, id)))
+        {
+            // Deleted since Get: writing now would bring the tenant record back.
+            if (_deleted.ContainsKey(id)) return null;
+            Write(id, updated);
+        }
         await _store.CommitAsync().ConfigureAwait(false);
         return updated;
     }
 
     /// <summary>
     /// Deletes the tenant: its data key is destroyed first (crypto-shredding), then its records, tokens and
-    /// counters are purged. Returns false if there was no such tenant.
+    /// counters are purged. Returns false if there was no such tenant (or it is already being deleted).
+    /// <see cref="ITemplateListener.TenantDeleted"/> is announced once the tenant is unreadable, before the first
+    /// commit; a listener failure is thrown after the deletion has finished.
     /// </summary>
     public async Task<bool> DeleteAsync(string tenantId)
     {
         if (!OpaqueId.TryParse(tenantId, out var id) || Get(id) is null) return false;
-        _keys.Shred(id);
-        _store.Delete(StoreKeys.ById(RecordType.Tenant, id));
-        _cache.TryRemove(id, out _);
+        var key = StoreKeys.ById(RecordType.Tenant, id);
+        lock (_locks.For(key))
+        {
+            // The tombstone first: from here on no lookup caches the tenant and no policy write recreates it.
+            if (!_deleted.TryAdd(id, 0)) return false;
+            _keys.Shred(id);
+            _store.Delete(key);
+            _cache.TryRemove(id, out _);
+        }
+        var failure = _changes.TenantDeleted(id.ToString());
         // Commit the shredding before the (longer) purge: from here on nothing of the tenant can be decrypted.
         await _store.CommitAsync().ConfigureAwait(false);
         PurgeSiloedRecords(id);
         Deleted?.Invoke(id);
         await _store.CommitAsync().ConfigureAwait(false);
+        ListenerFailure.ThrowIfAny(failure);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using FaceMatch.Vision.Diagnostics;
 
 namespace FaceMatch.Vision.Batching;
 
@@ -12,7 +13,7 @@ namespace FaceMatch.Vision.Batching;
 /// free runs at once on the caller's thread, sparing it two thread hand-offs.
 /// </summary>
 /// <remarks>The run delegate gets the batch's items and fills one result per item, in order.</remarks>
-public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
+public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable, IBatcherGauge
 {
     public delegate void BatchRun(ReadOnlySpan<TItem> items, Span<TResult> results);
 
@@ -37,7 +38,10 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         _workers = Enumerable.Range(0, options.Workers)
             .Select(_ => Task.Factory.StartNew(WorkerLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())
             .ToArray();
+        VisionMetrics.Register(this);
     }
+
+    public string Name => _name;
 
     /// <summary>Items waiting for a run now.</summary>
     public int QueueDepth => Volatile.Read(ref _queued);
@@ -72,7 +76,9 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         try
         {
             var result = default(TResult)!;
+            var started = Stopwatch.GetTimestamp();
             _run(new ReadOnlySpan<TItem>(in item), new Span<TResult>(ref result));
+            VisionMetrics.RecordRun(_name, 1, started);
             Interlocked.Increment(ref _batches);
             Interlocked.Increment(ref _items);
             return Task.FromResult(result);
@@ -143,6 +149,7 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         var items = new TItem[live.Length];
         for (var i = 0; i < live.Length; i++) items[i] = live[i].Item;
         var results = new TResult[live.Length];
+        var started = Stopwatch.GetTimestamp();
         try
         {
             _run(items, results);
@@ -152,6 +159,7 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
             foreach (var p in live) p.Completion.TrySetException(e);
             return;
         }
+        VisionMetrics.RecordRun(_name, live.Length, started);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _items, live.Length);
         for (var i = 0; i < live.Length; i++) live[i].Completion.TrySetResult(results[i]);
@@ -159,6 +167,7 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        VisionMetrics.Unregister(this);
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers).ConfigureAwait(false);
         _slots.Dispose();

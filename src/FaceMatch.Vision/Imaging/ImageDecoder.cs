@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FaceMatch.Vision.Diagnostics;
 using FaceMatch.Vision.Imaging.Native;
 
 namespace FaceMatch.Vision.Imaging;
@@ -45,6 +47,7 @@ public sealed class ImageDecoder
     /// <summary>Decodes into a new pooled <see cref="RgbImage"/> that the caller disposes.</summary>
     public unsafe RgbImage Decode(ReadOnlySpan<byte> encoded, DecodeTarget target = default)
     {
+        var started = Stopwatch.GetTimestamp();
         fixed (byte* data = encoded)
         {
             var decoder = Open(data, encoded.Length, target, out var info);
@@ -55,6 +58,7 @@ public sealed class ImageDecoder
                 {
                     fixed (byte* dst = image.PixelArray)
                         Run(decoder, dst, image.Stride, image.ByteLength);
+                    VisionMetrics.DecodeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                     return image;
                 }
                 catch

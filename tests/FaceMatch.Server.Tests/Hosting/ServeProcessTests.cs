@@ -1,82 +1,126 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using FaceMatch.Grpc.Client;
-using FaceMatch.Grpc.Health.V1;
+using System.Globalization;
+using System.Text.Json;
+using FaceMatch.Server.Tests.Support;
 using FaceMatch.Tests;
-using ServingStatus = FaceMatch.Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace FaceMatch.Server.Tests.Hosting;
 
-/// <summary>The published executable as an operator runs it: `facematch serve` with the converted models.</summary>
-public sealed class ServeProcessTests : IDisposable
+/// <summary>`facematch serve` as a process (needs `make build`, and `make models` for the model manifest).</summary>
+public sealed class ServeProcessTests
 {
-    private readonly string _data = Directory.CreateTempSubdirectory("fm-serve").FullName;
+    [Fact]
+    public async Task Serve_loads_the_models_then_answers_serving_and_stops_cleanly_on_sigterm()
+    {
+        await using var serve = ServeProcess.Start();
+        await serve.WaitForLineAsync($"gRPC on port {serve.Port}", TimeSpan.FromMinutes(2));
+        using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{serve.Port}"));
+        var health = new Health.HealthClient(channel);
+        using var watch = health.Watch(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddMinutes(3));
+        var seen = new List<ServingStatus>();
+        while ((seen.Count == 0 || seen[^1] != ServingStatus.Serving) && await watch.ResponseStream.MoveNext())
+            seen.Add(watch.ResponseStream.Current.Status);
+        Assert.Equal(ServingStatus.Serving, seen[^1]);
+        Assert.All(seen[..^1], s => Assert.Equal(ServingStatus.NotServing, s));
 
-    public void Dispose() => Directory.Delete(_data, true);
+        // The manifest's default embedder was loaded before SERVING, and nothing failed on the way.
+        var manifest = FaceMatch.Models.Manifest.ModelManifest.Load(TestPaths.ManifestPath);
+        var embedder = manifest.ForRole(FaceMatch.Models.Manifest.ModelRole.Embedder)!;
+        Assert.Contains(serve.Lines, l => l.StartsWith($"facematch: models loaded: embedder {embedder.Id}"));
+        Assert.DoesNotContain(serve.Lines, l => l.StartsWith("fail:"));
+
+        await serve.SignalAsync("TERM");
+        var exit = await serve.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, $"exit {exit}: {await serve.Stderr}");
+        Assert.Contains("facematch: stopped", serve.Lines);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    public async Task A_non_loopback_bind_without_tls_or_the_opt_in_refuses_to_start(string bind)
+    {
+        await using var serve = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_BIND"] = bind });
+        var exit = await serve.WaitForExitAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, exit);
+        var stderr = await serve.Stderr;
+        Assert.Contains($"FACEMATCH_BIND={bind} is not a loopback address", stderr);
+        Assert.Contains("FACEMATCH_TLS_CERT", stderr);
+        Assert.Contains("FACEMATCH_ALLOW_PLAINTEXT=true", stderr);
+        Assert.DoesNotContain(serve.Lines, l => l.Contains("gRPC on port"));
+    }
 
     [Fact]
-    public async Task ServeLoadsEveryModelThenAnswersServingAndStopsCleanlyOnSigterm()
+    public async Task The_plaintext_opt_in_serves_off_loopback_with_a_warning()
     {
-        Assert.True(File.Exists(TestPaths.Executable), $"{TestPaths.Executable} missing: run `make build`");
-        var port = FreePort();
-        var start = new ProcessStartInfo(TestPaths.Executable, ["serve"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["FACEMATCH_PORT"] = port.ToString(),
-                ["FACEMATCH_DATA"] = _data,
-                ["FACEMATCH_MODELS"] = TestPaths.Models,
-            },
-        };
-        using var process = Process.Start(start)!;
-        var lines = new List<string>();
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (lines) lines.Add(e.Data);
-            if (e.Data.Contains($"gRPC on port {port}")) listening.TrySetResult();
-        };
-        process.BeginOutputReadLine();
-        var stderr = process.StandardError.ReadToEndAsync();
+        // 127.0.0.1 is still where the test connects; binding every interface is what needs the opt-in.
+        await using var serve = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_BIND"] = "0.0.0.0", ["FACEMATCH_ALLOW_PLAINTEXT"] = "true" });
+        await serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(2));
+        Assert.Contains(serve.Lines, l => l.Contains("serving cleartext gRPC and metrics on 0.0.0.0"));
+        using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{serve.Port}"));
+        var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(20));
+        Assert.Equal(ServingStatus.Serving, reply.Status);
+    }
+
+    /// <summary>Debian's Prometheus scrapes the running server and answers a query for a facematch_ series.</summary>
+    [Fact]
+    public async Task A_real_prometheus_scrapes_facematch_series_from_serve()
+    {
+        await using var serve = ServeProcess.Start();
+        await serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(2));
+        using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{serve.Port}"));
+        var health = new Health.HealthClient(channel);
+        const int checks = 5;
+        for (var i = 0; i < checks; i++) await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(20));
+
+        var dir = Directory.CreateTempSubdirectory("fm-prometheus-");
+        var promPort = ServeProcess.FreePort();
+        var config = Path.Combine(dir.FullName, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: facematch
+                static_configs:
+                  - targets: ["127.0.0.1:{serve.MetricsPort}"]
+            """);
+        var psi = new ProcessStartInfo("prometheus", [
+            "--config.file=" + config, "--storage.tsdb.path=" + Path.Combine(dir.FullName, "data"),
+            $"--web.listen-address=127.0.0.1:{promPort}", "--log.level=warn"])
+        { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var prometheus = Process.Start(psi) ?? throw new InvalidOperationException("prometheus did not start (make deps installs it)");
+        var promLog = prometheus.StandardError.ReadToEndAsync();
         try
         {
-            await listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
-            using var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{port}"));
-            var health = new HealthClient(channel);
-            using var watch = health.Watch(new HealthCheckRequest(), CallOptions.WithTimeout(TimeSpan.FromMinutes(3)));
-            var seen = new List<ServingStatus>();
-            while ((seen.Count == 0 || seen[^1] != ServingStatus.Serving) && await watch.ResponseStream.MoveNext())
-                seen.Add(watch.ResponseStream.Current.Status);
-            Assert.Equal(ServingStatus.Serving, seen[^1]);
-            Assert.All(seen[..^1], s => Assert.Equal(ServingStatus.NotServing, s));
-
-            // Every model of the manifest was loaded and described before SERVING.
-            var manifest = FaceMatch.Models.Manifest.ModelManifest.Load(TestPaths.ManifestPath);
-            lock (lines)
-                foreach (var m in manifest.Models)
-                    Assert.Contains(lines, l => l.TrimStart().StartsWith($"{m.Id} ("));
-
-            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])!;
-            await kill.WaitForExitAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
-            process.WaitForExit();   // drains the asynchronous stdout reader
-            lock (lines) Assert.Contains("facematch: stopped", lines);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            const string query = "facematch_grpc_calls_total{method=\"grpc.health.v1.Health/Check\",status=\"OK\",job=\"facematch\"}";
+            var url = $"http://127.0.0.1:{promPort}/api/v1/query?query={Uri.EscapeDataString(query)}";
+            double? value = null;
+            var until = DateTime.UtcNow.AddSeconds(90);
+            while (value is null && DateTime.UtcNow < until && !prometheus.HasExited)
+            {
+                await Task.Delay(1000);
+                try
+                {
+                    using var doc = JsonDocument.Parse(await http.GetStringAsync(url));
+                    var result = doc.RootElement.GetProperty("data").GetProperty("result");
+                    if (result.GetArrayLength() > 0)
+                        value = double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+                }
+                catch (HttpRequestException) { }   // still starting
+            }
+            Assert.True(value is not null, $"Prometheus never returned the series. prometheus: {(prometheus.HasExited ? await promLog : "running")}");
+            Assert.True(value >= checks, $"{value} health checks counted, {checks} made");
         }
         finally
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            if (!prometheus.HasExited) prometheus.Kill(entireProcessTree: true);
+            await prometheus.WaitForExitAsync();
+            dir.Delete(recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

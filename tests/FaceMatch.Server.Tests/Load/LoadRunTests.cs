@@ -1,7 +1,5 @@
-using System.Collections;
-using System.Net;
 using FaceMatch.Load;
-using FaceMatch.Server.Hosting;
+using FaceMatch.Server.Tests.Support;
 
 namespace FaceMatch.Server.Tests.Load;
 
@@ -10,11 +8,8 @@ public sealed class LoadRunTests
     [Fact]
     public async Task ABoundedRunCompletesEveryRequestAgainstARealServer()
     {
-        var settings = GrpcEndpointSettings.FromVariables(new Hashtable { [GrpcEndpointSettings.PortVariable] = "0" }) with { Address = IPAddress.Loopback };
-        await using var server = FaceMatchGrpcServer.Create(settings.ToHostOptions(), []);
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await server.StartAsync(start.Token);
-        server.MarkServing();
+        await using var test = await GrpcTestServer.StartAsync();
+        var server = test.Server;
 
         var report = await LoadRun.RunAsync(new LoadOptions { Target = server.LocalAddress, Concurrency = 8, Requests = 300, Duration = TimeSpan.FromMinutes(2) });
 
@@ -28,11 +23,8 @@ public sealed class LoadRunTests
     [Fact]
     public async Task CallsCutOffByTheDurationAreNotCountedAsErrors()
     {
-        var settings = GrpcEndpointSettings.FromVariables(new Hashtable { [GrpcEndpointSettings.PortVariable] = "0" }) with { Address = IPAddress.Loopback };
-        await using var server = FaceMatchGrpcServer.Create(settings.ToHostOptions(), []);
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await server.StartAsync(start.Token);
-        server.MarkServing();
+        await using var test = await GrpcTestServer.StartAsync();
+        var server = test.Server;
 
         // Far more requests than fit in the duration, so calls are in flight when it ends.
         var report = await LoadRun.RunAsync(new LoadOptions { Target = server.LocalAddress, Concurrency = 8, Requests = 10_000_000, Duration = TimeSpan.FromSeconds(1) })

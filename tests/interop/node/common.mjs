@@ -7,8 +7,8 @@ import protoLoader from '@grpc/proto-loader';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..', '..');
-export const interopProto = path.join(repoRoot, 'tests', 'FaceMatch.Grpc.Tests', 'Protos', 'interop.proto');
-export const grpcProtoRoot = path.join(repoRoot, 'src', 'FaceMatch.Grpc', 'Protos');
+export const interopProto = path.join(repoRoot, 'tests', 'interop', 'protos', 'interop.proto');
+export const grpcProtoRoot = path.join(repoRoot, 'tests', 'interop', 'protos');
 
 export const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 

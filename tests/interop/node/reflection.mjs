@@ -28,12 +28,24 @@ async function ask(request) {
 const listed = await ask({ list_services: '' });
 const services = listed.list_services_response.service.map(s => s.name);
 
+// FileDescriptorProto.name is field 1 (a length-delimited string); protoc writes it first.
+function descriptorName(bytes) {
+  if (bytes[0] !== 0x0a) return null;
+  let len = 0, shift = 0, i = 1;
+  for (;;) { const b = bytes[i++]; len |= (b & 0x7f) << shift; if (!(b & 0x80)) break; shift += 7; }
+  return bytes.subarray(i, i + len).toString('utf8');
+}
+
 const files = new Map(); // dedupe descriptors by content
+let healthFile = null;
 for (const name of services) {
   const answer = await ask({ file_containing_symbol: name });
-  for (const bytes of answer.file_descriptor_response.file_descriptor_proto) files.set(bytes.toString('base64'), bytes);
+  const protos = answer.file_descriptor_response.file_descriptor_proto;
+  if (name === 'grpc.health.v1.Health') healthFile = descriptorName(protos[0]);
+  for (const bytes of protos) files.set(bytes.toString('base64'), bytes);
 }
-const byName = await ask({ file_by_filename: 'grpc/health/v1/health.proto' });
+// Asked by the file name the server itself reported, as a tool would after browsing.
+const byName = await ask({ file_by_filename: healthFile ?? 'unknown' });
 const unknown = await ask({ file_containing_symbol: 'no.such.Symbol' });
 const methodSymbol = await ask({ file_containing_symbol: opts.call.replace('/', '.') });
 stream.end();
@@ -61,6 +73,7 @@ print({
   services,
   file_count: files.size,
   types: Object.keys(definition).sort(),
+  health_file: healthFile,
   by_filename_count: byName.file_descriptor_response ? byName.file_descriptor_response.file_descriptor_proto.length : 0,
   method_symbol_found: !!methodSymbol.file_descriptor_response,
   unknown_error: unknown.error_response ? { code: unknown.error_response.error_code, message: unknown.error_response.error_message } : null,

@@ -1,0 +1,112 @@
+using System.Numerics.Tensors;
+using FaceMatch.Api.V1;
+using FaceMatch.Server.Security;
+using FaceMatch.Server.Services;
+using FaceMatch.Vault;
+using FaceMatch.Vault.Usage;
+using Grpc.Core;
+
+namespace FaceMatch.Server.Sessions;
+
+/// <summary>
+/// How a session of one kind ends, once its frames passed the shared checks: Enroll stores a template,
+/// Authenticate compares with one, Identify searches the tenant's gallery. Checked at the start message, so a
+/// session against an unknown template fails before any frame is sent.
+/// </summary>
+public abstract class SessionEnding
+{
+    /// <summary>The same message for an unknown, deleted, expired or another tenant's template.</summary>
+    public static RpcException TemplateNotFound() => new(new Status(StatusCode.NotFound, "template not found"));
+
+    public const int MaxTopK = 100;
+
+    public virtual string? TemplateId => null;
+
+    /// <summary>Whether the session stores what it saw (then only good frames may go into it).</summary>
+    public virtual bool StoresTemplate => false;
+
+    /// <param name="weight">the summed quality of the frames behind <paramref name="embedding"/> (a sample's weight in a template).</param>
+    public abstract Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold);
+
+    public static async Task<SessionEnding> ForAsync(SessionKind kind, SessionStart start, TenantIdentity who,
+        FaceMatchVault vault, TenantGalleryRegistry galleries)
+    {
+        switch (kind)
+        {
+            case SessionKind.Enroll:
+                if (start.TemplateId.Length > 0)
+                {
+                    if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+                    return new AddSamples(who.TenantId, start.TemplateId, vault);
+                }
+                return new Enroll(who.TenantId, vault);
+            case SessionKind.Authenticate:
+                if (start.TemplateId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "Authenticate needs start.template_id"));
+                if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+                return new Authenticate(who.TenantId, start.TemplateId, vault);
+            case SessionKind.Identify:
+                if (start.TopK > MaxTopK) throw new RpcException(new Status(StatusCode.InvalidArgument, $"top_k is at most {MaxTopK}"));
+                return new Identify(who.TenantId, start.TopK == 0 ? 5 : (int)start.TopK, vault, galleries);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+
+    private sealed class Enroll(string tenantId, FaceMatchVault vault) : SessionEnding
+    {
+        public override bool StoresTemplate => true;
+
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
+        {
+            // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record (and the
+            // vault's notification has put the row into the tenant's gallery).
+            result.TemplateId = await vault.Templates.AddAsync(tenantId, embedding, model, weight).ConfigureAwait(false);
+            result.Enrolled = true;
+            return result;
+        }
+    }
+
+    /// <summary>Enroll with start.template_id: the new frames become another weighted sample of that template.</summary>
+    private sealed class AddSamples(string tenantId, string templateId, FaceMatchVault vault) : SessionEnding
+    {
+        public override string TemplateId => templateId;
+        public override bool StoresTemplate => true;
+
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
+        {
+            _ = await vault.Templates.AddSamplesAsync(tenantId, templateId, embedding, model, weight).ConfigureAwait(false) ?? throw TemplateNotFound();
+            result.Enrolled = true;
+            return result;
+        }
+    }
+
+    private sealed class Authenticate(string tenantId, string templateId, FaceMatchVault vault) : SessionEnding
+    {
+        public override string TemplateId => templateId;
+
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
+        {
+            // Read again: the template may have been erased or expired while the session ran.
+            var stored = await vault.Templates.GetAsync(tenantId, templateId).ConfigureAwait(false) ?? throw TemplateNotFound();
+            if (stored.ProtectedTemplate.Length != embedding.Length) throw TemplateNotFound();
+            var score = TensorPrimitives.Dot(vault.Templates.ProtectProbe(tenantId, embedding), stored.ProtectedTemplate);
+            result.MatchScore = score;
+            result.Match = score >= threshold;
+            if (!result.Match) result.Reason = "no_match";
+            return result;
+        }
+    }
+
+    private sealed class Identify(string tenantId, int topK, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
+    {
+        public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
+        {
+            var matches = await galleries.SearchAsync(vault, tenantId, vault.Templates.ProtectProbe(tenantId, embedding), topK).ConfigureAwait(false);
+            // Only candidates that match: ids under the threshold would tell a caller about unrelated people.
+            foreach (var m in matches.Where(m => m.Score >= threshold))
+                result.Candidates.Add(new Candidate { TemplateId = m.Id, Score = m.Score });
+            if (result.Candidates.Count == 0) result.Reason = "no_match";
+            return result;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using FaceMatch.Api.V1;
+using FaceMatch.Server.Security;
+using FaceMatch.Server.Services;
+using FaceMatch.Vault;
+using FaceMatch.Vault.Usage;
+using FaceMatch.Vision;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using VaultLiveness = FaceMatch.Vault.Tenants.LivenessMode;
+
+namespace FaceMatch.Server.Sessions;
+
+/// <summary>
+/// Runs one Enroll, Authenticate or Identify session: the three share everything (the start message, frame limits,
+/// decode admission, per-frame analysis and feedback, the liveness and identity checks) and differ only in how a
+/// session ends (<see cref="SessionEnding"/>). Feedback for a frame is written as soon as the frame is analysed,
+/// before the next one is read. Frames and their pixels live only for the frame's analysis: nothing of them is
+/// written anywhere, whatever the token's mode; only an enrolment's template is stored.
+/// </summary>
+public sealed partial class SessionRunner(
+    FaceAnalyzer analyzer,
+    FrameAdmission admission,
+    FaceMatchVault vault,
+    TenantGalleryRegistry galleries,
+    SessionOptions options,
+    TimeProvider clock,
+    ILogger<SessionRunner> logger)
+{
+    public float DefaultMatchThreshold => analyzer.MatchThreshold;
+
+    public async Task RunAsync(SessionKind kind, IAsyncStreamReader<SessionRequest> requests, IServerStreamWriter<SessionEvent> events,
+        ServerCallContext context)
+    {
+        var who = (TenantIdentity)CallIdentity.Of(context);
+        var sessionId = Guid.NewGuid().ToString("N");
+        var started = clock.GetUtcNow();
+        var watch = Stopwatch.StartNew();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        limit.CancelAfter(options.MaxDuration);
+
+        SessionStart start;
+        try
+        {
+            if (!await requests.MoveNext(limit.Token).ConfigureAwait(false) || requests.Current.KindCase != SessionRequest.KindOneofCase.Start)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of a session must be start"));
+            start = requests.Current.Start;
+            var ending = await SessionEnding.ForAsync(kind, start, who, vault, galleries).ConfigureAwait(false);
+
+            var frames = await ReadFramesAsync(requests, events, limit.Token).ConfigureAwait(false);
+            var result = await FinishAsync(ending, frames, who).ConfigureAwait(false);
+            result.SessionId = sessionId;
+            await events.WriteAsync(new SessionEvent { Result = result }, context.CancellationToken).ConfigureAwait(false);
+            await RecordUsageAsync(kind, who, start, context, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
+            LogEnded(logger, sessionId, kind, result.Reason.Length == 0 ? "ok" : result.Reason, frames.Count, watch.Elapsed.TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the session ran over its {options.MaxDuration.TotalSeconds:0} s"));
+        }
+    }
+
+    private async Task<List<FrameObservation>> ReadFramesAsync(IAsyncStreamReader<SessionRequest> requests,
+        IServerStreamWriter<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        var frames = new List<FrameObservation>();
+        long bytes = 0;
+        var good = 0;
+        while (good < options.GoodFramesToFinish && await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var message = requests.Current;
+            if (message.KindCase != SessionRequest.KindOneofCase.Frame)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "start may only be the first message; then frames"));
+            if (frames.Count == options.MaxFrames)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a session takes at most {options.MaxFrames} frames"));
+            var image = message.Frame.Image.Memory;
+            if (image.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, $"frame {frames.Count}: the image is empty"));
+            if (image.Length > options.MaxFrameBytes)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"frame {frames.Count}: {image.Length} bytes, over the {options.MaxFrameBytes}-byte limit"));
+            if ((bytes += image.Length) > options.MaxSessionBytes)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a session takes at most {options.MaxSessionBytes} bytes of frames"));
+
+            var observation = await AnalyzeAsync(frames.Count, message.Frame, cancellationToken).ConfigureAwait(false);
+            frames.Add(observation.Frame);
+            if (observation.Frame.Faces == 1 && observation.Frame.Quality >= options.MinQuality) good++;
+            await events.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
+        }
+        return frames;
+    }
+
+    private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, CancellationToken cancellationToken)
+    {
+        // Headers first, then the pixels only if the server-wide budget admits them.
+        using var lease = admission.Admit(frame.Image.Span);
+        var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, cancellationToken).ConfigureAwait(false);
+        var observation = FrameObservation.From(index, frame.CaptureTimeMs, analysis);
+        var feedback = new FrameFeedback
+        {
+            FrameIndex = (uint)index,
+            FaceFound = observation.HasFace,
+            Quality = observation.Quality,
+            Liveness = observation.Liveness ?? 0,
+        };
+        if (analysis.Quality is { } quality) feedback.Hints.AddRange(quality.Hints);
+        else if (!observation.HasFace) feedback.Hints.Add("no_face");
+        return (observation, feedback);
+    }
+
+    private async Task<SessionResult> FinishAsync(SessionEnding ending, List<FrameObservation> frames, TenantIdentity who)
+    {
+        var policy = who.Policy;
+        var threshold = policy.MatchThreshold > 0 ? policy.MatchThreshold : analyzer.MatchThreshold;
+        var faced = frames.Where(f => f.HasFace).ToList();
+        var verdict = SessionLiveness.Decide(frames, options.MinFramesForLiveness, passiveThreshold: 0);
+        var result = new SessionResult { TemplateId = ending.TemplateId ?? "", Live = verdict.Live, LivenessScore = verdict.Score };
+        if (faced.Count == 0) return Fail(result, "no_face");
+        if (faced.Skip(1).Any(f => Similarity(faced[0].Embedding!, f.Embedding!) < threshold)) return Fail(result, "identity_changed");
+        if (!verdict.Live && policy.Liveness is VaultLiveness.Required or VaultLiveness.Unspecified) return Fail(result, "not_live");
+
+        var good = faced.Where(f => f.Faces == 1 && f.Quality >= options.MinQuality).ToList();
+        // A template is only made from good frames; a comparison takes the best there is (the threshold decides).
+        if (good.Count < options.MinGoodFrames && !ending.StoresTemplate)
+            good = faced.Where(f => f.Faces == 1).OrderByDescending(f => f.Quality).Take(options.GoodFramesToFinish).ToList();
+        if (good.Count < options.MinGoodFrames) return Fail(result, "low_quality");
+        var embedding = QualityWeightedMean(good);
+        return await ending.CompleteAsync(result, embedding, good.Sum(f => Math.Max(f.Quality, 1e-3f)), analyzer.EmbedderId, threshold).ConfigureAwait(false);
+    }
+
+    private static SessionResult Fail(SessionResult result, string reason)
+    {
+        result.Reason = reason;
+        return result;
+    }
+
+    /// <summary>The good frames' embeddings weighted by quality, renormalised: a sharp frontal frame counts for more.</summary>
+    internal static float[] QualityWeightedMean(IReadOnlyList<FrameObservation> good)
+    {
+        var mean = new float[good[0].Embedding!.Length];
+        foreach (var f in good)
+            TensorPrimitives.MultiplyAdd(f.Embedding!, Math.Max(f.Quality, 1e-3f), mean, mean);
+        var norm = TensorPrimitives.Norm(mean);
+        TensorPrimitives.Divide(mean, norm, mean);
+        return mean;
+    }
+
+    private static float Similarity(float[] a, float[] b) => TensorPrimitives.Dot(a, b);
+
+    private async Task RecordUsageAsync(SessionKind kind, TenantIdentity who, SessionStart start, ServerCallContext context,
+        DateTimeOffset started, TimeSpan duration, string outcome, uint frames)
+    {
+        var device = start.Device;
+        // The vault stores the address truncated to its network prefix and the device id keyed-hashed, never as given.
+        await vault.Usage.RecordSessionAsync(who.TenantId, new SessionUsage
+        {
+            Kind = kind,
+            Started = started,
+            Duration = duration,
+            ClientAddress = context.GetHttpContext().Connection.RemoteIpAddress,
+            DeviceId = Clip(device?.DeviceId),
+            SdkVersion = Clip(device?.SdkVersion),
+            OsVersion = Clip(device?.OsVersion),
+            DeviceModel = Clip(device?.DeviceModel),
+            Outcome = outcome,
+            Frames = frames,
+        }).ConfigureAwait(false);
+    }
+
+    private static string? Clip(string? text) =>
+        string.IsNullOrEmpty(text) ? null : text.Length <= UsageStore.MaxTextLength ? text : text[..UsageStore.MaxTextLength];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {SessionId} {Kind} ended {Outcome} after {Frames} frames in {DurationMs:F0} ms")]
+    private static partial void LogEnded(ILogger logger, string sessionId, SessionKind kind, string outcome, int frames, double durationMs);
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FaceMatch.Server.Security;
+using FaceMatch.Tests;
+
+namespace FaceMatch.Server.Tests.Service;
+
+/// <summary>`facematch admin ...` (the published executable) against a running server; and the admin token's file.</summary>
+public sealed class AdminCliTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private async Task<(int Exit, string Out, string Err)> Cli(params string[] args)
+    {
+        var psi = new ProcessStartInfo(TestPaths.Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--server");
+        psi.ArgumentList.Add($"http://127.0.0.1:{fixture.Serve.Port}");
+        // The token file the server wrote in its data directory, as an operator on that machine would use it.
+        psi.Environment["FACEMATCH_DATA"] = fixture.Serve.DataDirectory;
+        psi.Environment.Remove("FACEMATCH_ADMIN_TOKEN");
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return (p.ExitCode, await output, await error);
+    }
+
+    [Fact]
+    public async Task Tenant_token_policy_and_usage_commands_drive_the_admin_service()
+    {
+        // The fixture gave the server its admin token by variable: write the file form the CLI reads.
+        File.WriteAllText(AdminToken.PathIn(fixture.Serve.DataDirectory), fixture.AdminTokenValue);
+
+        var created = await Cli("admin", "tenant", "create", "cli tenant");
+        Assert.True(created.Exit == 0, created.Err);
+        var tenantId = JsonDocument.Parse(created.Out).RootElement.GetProperty("tenantId").GetString()!;
+
+        var issued = await Cli("admin", "token", "issue", "--tenant", tenantId, "--mode", "production");
+        Assert.True(issued.Exit == 0, issued.Err);
+        Assert.StartsWith("fm_", JsonDocument.Parse(issued.Out).RootElement.GetProperty("token").GetString());
+
+        var set = await Cli("admin", "policy", "set", "--tenant", tenantId, "--liveness", "advisory", "--usage-retention-days", "90");
+        Assert.True(set.Exit == 0, set.Err);
+        var policy = JsonDocument.Parse((await Cli("admin", "policy", "get", "--tenant", tenantId)).Out).RootElement.GetProperty("policy");
+        Assert.Equal("LIVENESS_MODE_ADVISORY", policy.GetProperty("liveness").GetString());
+        Assert.Equal(90, policy.GetProperty("usageRetentionDays").GetInt32());
+
+        Assert.Equal(0, (await Cli("admin", "usage", "--tenant", tenantId)).Exit);
+        var badPolicy = await Cli("admin", "policy", "set", "--tenant", tenantId, "--liveness", "sometimes");
+        Assert.Equal(2, badPolicy.Exit);
+        Assert.Contains("not required or advisory", badPolicy.Err);
+        Assert.Contains(tenantId, (await Cli("admin", "tenant", "list")).Out);
+        Assert.Equal(0, (await Cli("admin", "tenant", "delete", "--tenant", tenantId)).Exit);
+
+        var gone = await Cli("admin", "policy", "get", "--tenant", tenantId);
+        Assert.Equal(1, gone.Exit);
+        Assert.Contains("NotFound", gone.Err);
+    }
+
+    [Fact]
+    public void A_generated_admin_token_is_private_and_stable()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "fm-admin-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var first = AdminToken.Load(dir, fromEnvironment: null);
+            var path = AdminToken.PathIn(dir);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+            var token = File.ReadAllText(path).Trim();
+            Assert.True(token.Length >= 43);
+            Assert.True(first.Matches(token));
+            Assert.False(first.Matches(token + "x"));
+            Assert.True(AdminToken.Load(dir, null).Matches(token));
+            Assert.Throws<ArgumentException>(() => AdminToken.Load(dir, "short"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using FaceMatch.Api.V1;
+using FaceMatch.Server.Tests.Support;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Health.V1;
+
+namespace FaceMatch.Server.Tests.Service;
+
+/// <summary>The facematch.v1 service end to end: a real `facematch serve` over loopback, Grpc.Net.Client, ../shared's photos.</summary>
+public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private static byte[] Photo(string path) => File.ReadAllBytes(path);
+
+    /// <summary>A session of one photo sent three times (ADVISORY tenants: liveness is scored, not required).</summary>
+    private static IEnumerable<byte[]> Still(string path, int frames = 3) => Enumerable.Repeat(Photo(path), frames);
+
+    private async Task<SessionDriver.Outcome> Enroll(string token, IEnumerable<byte[]> frames) =>
+        await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { Device = new DeviceInfo { DeviceId = "device-e2e-0001" } }, frames);
+
+    private async Task<SessionDriver.Outcome> Authenticate(string token, string templateId, IEnumerable<byte[]> frames) =>
+        await SessionDriver.RunAsync(fixture.Client.Authenticate(ServiceFixture.As(token)), new SessionStart { TemplateId = templateId }, frames);
+
+    private async Task<SessionDriver.Outcome> Identify(string token, IEnumerable<byte[]> frames, uint topK = 3) =>
+        await SessionDriver.RunAsync(fixture.Client.Identify(ServiceFixture.As(token)), new SessionStart { TopK = topK }, frames);
+
+    [Fact]
+    public async Task Tokens_and_tenants_resolve_to_the_contract_statuses()
+    {
+        var (tenantId, prod, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var compare = new CompareRequest { ImageA = ByteString.CopyFrom(new byte[] { 1 }), ImageB = ByteString.CopyFrom(new byte[] { 1 }) };
+
+        async Task<StatusCode> Status(Func<Task> call)
+        {
+            try { await call(); return StatusCode.OK; }
+            catch (RpcException e) { return e.StatusCode; }
+        }
+
+        Assert.Equal(StatusCode.Unauthenticated, await Status(() => fixture.Client.CompareAsync(compare, deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync));
+        Assert.Equal(StatusCode.Unauthenticated, await Status(() => fixture.Client.CompareAsync(compare, ServiceFixture.As("fm_not_a_real_token")).ResponseAsync));
+        Assert.Equal(StatusCode.PermissionDenied, await Status(() => fixture.Admin.ListTenantsAsync(new ListTenantsRequest(), ServiceFixture.As(prod)).ResponseAsync));
+        Assert.Equal(StatusCode.PermissionDenied, await Status(() => fixture.Client.CompareAsync(compare, fixture.AsAdmin()).ResponseAsync));
+        // A valid token reaches the service: a one-byte "image" is a bad argument, not an auth failure.
+        Assert.Equal(StatusCode.InvalidArgument, await Status(() => fixture.Client.CompareAsync(compare, ServiceFixture.As(prod)).ResponseAsync));
+
+        var second = await fixture.Admin.IssueTokenAsync(new IssueTokenRequest { TenantId = tenantId, Mode = TokenMode.Production }, fixture.AsAdmin());
+        Assert.True((await fixture.Admin.RevokeTokenAsync(new RevokeTokenRequest { TokenId = second.TokenId }, fixture.AsAdmin())).Revoked);
+        Assert.Equal(StatusCode.Unauthenticated, await Status(() => fixture.Client.CompareAsync(compare, ServiceFixture.As(second.Token)).ResponseAsync));
+
+        Assert.Contains((await fixture.Admin.ListTenantsAsync(new ListTenantsRequest(), fixture.AsAdmin())).Tenants, t => t.TenantId == tenantId);
+        Assert.True((await fixture.Admin.DeleteTenantAsync(new DeleteTenantRequest { TenantId = tenantId }, fixture.AsAdmin())).Deleted);
+        Assert.Equal(StatusCode.Unauthenticated, await Status(() => fixture.Client.CompareAsync(compare, ServiceFixture.As(prod)).ResponseAsync));
+        Assert.Equal(StatusCode.NotFound, await Status(() => fixture.Admin.GetPolicyAsync(new GetPolicyRequest { TenantId = tenantId }, fixture.AsAdmin()).ResponseAsync));
+    }
+
+    [Fact]
+    public async Task Enrolled_people_are_authenticated_by_their_own_photos_only_and_identified_first()
+    {
+        var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var people = ServiceFixture.People(photos: 2).Take(4).ToList();
+        var templates = new Dictionary<string, string>();
+        foreach (var (person, photos) in people)
+        {
+            var enrolled = await Enroll(token, Still(photos[0]));
+            Assert.True(enrolled.Result.Enrolled, $"{person}: {enrolled.Result.Reason}");
+            Assert.Equal("", enrolled.Result.Reason);
+            Assert.NotEmpty(enrolled.Result.SessionId);
+            templates[person] = enrolled.Result.TemplateId;
+        }
+
+        foreach (var (person, photos) in people)
+        {
+            foreach (var photo in photos.Skip(1))
+            {
+                var genuine = await Authenticate(token, templates[person], Still(photo));
+                Assert.True(genuine.Result.Match, $"{Path.GetFileName(photo)} vs {person}: {genuine.Result.MatchScore} {genuine.Result.Reason} quality {string.Join(",", genuine.Feedback.Select(f => f.Quality))}");
+                Assert.Equal(templates[person], genuine.Result.TemplateId);
+                foreach (var other in people.Where(p => p.Person != person))
+                {
+                    var impostor = await Authenticate(token, templates[other.Person], Still(photo, 1));
+                    Assert.False(impostor.Result.Match, $"{Path.GetFileName(photo)} vs {other.Person}: {impostor.Result.MatchScore}");
+                    Assert.Equal("no_match", impostor.Result.Reason);
+                }
+                var found = await Identify(token, Still(photo, 1));
+                Assert.Equal(templates[person], Assert.IsType<Candidate>(found.Result.Candidates.FirstOrDefault()).TemplateId);
+            }
+        }
+
+        var usage = await fixture.Admin.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, fixture.AsAdmin());
+        Assert.Equal((ulong)people.Count, usage.Enrollments);
+        Assert.Equal((ulong)people.Count, usage.Templates);
+        Assert.True(usage.SessionsByOutcome["ok"] >= (ulong)people.Count);
+    }
+
+    [Fact]
+    public async Task Erased_templates_are_not_found_and_never_identified_and_tenants_do_not_see_each_other()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var (_, otherToken, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var (_, photos) = ServiceFixture.People(photos: 2)[0];
+        var id = (await Enroll(token, Still(photos[0]))).Result.TemplateId;
+
+        var export = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
+        Assert.Equal(id, export.TemplateId);
+        Assert.False(export.Template.IsEmpty);
+
+        var foreign = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(otherToken)).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, foreign.StatusCode);
+        var foreignAuth = await Assert.ThrowsAsync<RpcException>(() => Authenticate(otherToken, id, Still(photos[1], 1)));
+        Assert.Equal(StatusCode.NotFound, foreignAuth.StatusCode);
+        Assert.Empty((await Identify(otherToken, Still(photos[1], 1))).Result.Candidates);
+
+        Assert.True((await fixture.Client.DeleteTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token))).Deleted);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => Authenticate(token, id, Still(photos[1], 1)));
+        Assert.Equal(StatusCode.NotFound, gone.StatusCode);
+        Assert.Equal(foreign.Status.Detail, gone.Status.Detail);
+        Assert.DoesNotContain((await Identify(token, Still(photos[1], 1))).Result.Candidates, c => c.TemplateId == id);
+        var again = await Assert.ThrowsAsync<RpcException>(() => fixture.Client.DeleteTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token)).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Feedback_for_each_frame_arrives_before_the_next_frame_is_sent()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var photo = Photo(ServiceFixture.People(photos: 1)[0].Photos[0]);
+        using var call = fixture.Client.Enroll(ServiceFixture.As(token));
+        await call.RequestStream.WriteAsync(new SessionRequest { Start = new SessionStart() });
+        await call.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(photo), CaptureTimeMs = 1 } });
+        // Frame 2 has not been sent: frame 1's feedback must already come.
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(SessionEvent.KindOneofCase.Feedback, call.ResponseStream.Current.KindCase);
+        Assert.Equal(0u, call.ResponseStream.Current.Feedback.FrameIndex);
+        Assert.True(call.ResponseStream.Current.Feedback.FaceFound);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(SessionEvent.KindOneofCase.Result, call.ResponseStream.Current.KindCase);
+    }
+
+    [Fact]
+    public async Task A_printed_photo_replayed_as_a_moving_stream_fails_liveness_when_required()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Required);
+        var photo = Photo(ServiceFixture.People(photos: 1)[0].Photos[0]);
+        var replay = await Enroll(token, SessionDriver.ReplayedPhoto(photo, frames: 5));
+        Assert.Equal("not_live", replay.Result.Reason);
+        Assert.False(replay.Result.Live);
+        Assert.False(replay.Result.Enrolled);
+        Assert.All(replay.Feedback, f => Assert.True(f.FaceFound));
+        // The same still photo resent: no motion at all is no evidence of life either.
+        Assert.Equal("not_live", (await Enroll(token, Still(ServiceFixture.People(photos: 1)[0].Photos[0], 5))).Result.Reason);
+    }
+
+    [Fact]
+    public async Task Bad_sessions_get_the_contract_statuses_and_the_server_keeps_serving()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var photo = Photo(ServiceFixture.People(photos: 1)[0].Photos[0]);
+
+        async Task<RpcException> Fails(Func<AsyncDuplexStreamingCall<SessionRequest, SessionEvent>, Task> send)
+        {
+            using var call = fixture.Client.Enroll(ServiceFixture.As(token));
+            return await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await send(call);
+                await call.RequestStream.CompleteAsync();
+                while (await call.ResponseStream.MoveNext(CancellationToken.None)) { }
+            });
+        }
+
+        var notStart = await Fails(c => c.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(photo) } }));
+        Assert.Equal(StatusCode.InvalidArgument, notStart.StatusCode);
+        Assert.Contains("start", notStart.Status.Detail);
+
+        var notImage = await Fails(async c =>
+        {
+            await c.RequestStream.WriteAsync(new SessionRequest { Start = new SessionStart() });
+            await c.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFromUtf8("this is not a JPEG at all, just text") } });
+        });
+        Assert.Equal(StatusCode.InvalidArgument, notImage.StatusCode);
+        Assert.StartsWith("image not decodable", notImage.Status.Detail);
+
+        var oversized = await Fails(async c =>
+        {
+            await c.RequestStream.WriteAsync(new SessionRequest { Start = new SessionStart() });
+            await c.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(new byte[3 * 1024 * 1024 + 1]) } });
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, oversized.StatusCode);
+
+        var tooMany = await Fails(async c =>
+        {
+            await c.RequestStream.WriteAsync(new SessionRequest { Start = new SessionStart() });
+            // A text-free 1-byte-short frame each time would fail decoding first; a face-less tiny PNG passes decoding.
+            var blank = FaceMatch.Vision.Imaging.Encoders.PngEncoder.Encode(FaceMatch.Vision.Imaging.RgbImage.Allocate(32, 32));
+            for (var i = 0; i < 31; i++)
+            {
+                await c.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = ByteString.CopyFrom(blank), CaptureTimeMs = 100 * i } });
+                if (!await c.ResponseStream.MoveNext(CancellationToken.None)) break;
+            }
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, tooMany.StatusCode);
+        Assert.Contains("at most 30 frames", tooMany.Status.Detail);
+
+        var health = await new Health.HealthClient(fixture.Channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(20));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.True((await Enroll(token, Still(ServiceFixture.People(photos: 1)[0].Photos[0]))).Result.Enrolled);
+    }
+
+    [Fact]
+    public async Task Compare_scores_two_photos_without_storing_anything()
+    {
+        var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var (_, photos) = ServiceFixture.People(photos: 2)[0];
+        var (_, others) = ServiceFixture.People(photos: 2)[1];
+        var same = await fixture.Client.CompareAsync(new CompareRequest { ImageA = ByteString.CopyFrom(Photo(photos[0])), ImageB = ByteString.CopyFrom(Photo(photos[1])) }, ServiceFixture.As(token));
+        var different = await fixture.Client.CompareAsync(new CompareRequest { ImageA = ByteString.CopyFrom(Photo(photos[0])), ImageB = ByteString.CopyFrom(Photo(others[0])) }, ServiceFixture.As(token));
+        Assert.True(same.Match, $"{same.Score}");
+        Assert.False(different.Match, $"{different.Score}");
+        Assert.True(same.Score > different.Score);
+        var usage = await fixture.Admin.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, fixture.AsAdmin());
+        Assert.Equal(2ul, usage.Compares);
+        Assert.Equal(0ul, usage.Templates);
+    }
+
+    [Fact]
+    public async Task Enrolling_with_a_template_id_adds_samples_to_that_template()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var (_, photos) = ServiceFixture.People(photos: 3)[0];
+        var id = (await Enroll(token, Still(photos[0]))).Result.TemplateId;
+        var before = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
+
+        var added = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = id }, Still(photos[1]));
+        Assert.True(added.Result.Enrolled, added.Result.Reason);
+        Assert.Equal(id, added.Result.TemplateId);
+        var after = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
+        Assert.NotEqual(before.Template, after.Template);
+        Assert.True((await Authenticate(token, id, Still(photos[2], 1))).Result.Match);
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = "no-such-template" }, Still(photos[1], 1)));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Production_sessions_leave_no_image_bytes_device_ids_or_tokens_on_disk_or_in_the_log()
+    {
+        var (_, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var photo = Photo(ServiceFixture.People(photos: 2)[0].Photos[1]);
+        const string device = "prod-device-7f3a9c21-uuid";
+        var enrolled = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)),
+            new SessionStart { Device = new DeviceInfo { DeviceId = device, SdkVersion = "sdk-1.0" } }, Still(ServiceFixture.People(photos: 2)[0].Photos[0]));
+        await SessionDriver.RunAsync(fixture.Client.Authenticate(ServiceFixture.As(token)),
+            new SessionStart { TemplateId = enrolled.Result.TemplateId, Device = new DeviceInfo { DeviceId = device } }, Enumerable.Repeat(photo, 2));
+
+        // 64 bytes from the middle of the entropy-coded data: present in any copy of the image, in no other file.
+        var probe = photo.AsSpan(photo.Length / 2, 64).ToArray();
+        var deviceBytes = System.Text.Encoding.UTF8.GetBytes(device);
+        var tokenBytes = System.Text.Encoding.UTF8.GetBytes(token);
+        foreach (var file in Directory.EnumerateFiles(fixture.Serve.DataDirectory, "*", SearchOption.AllDirectories))
+        {
+            byte[] bytes;
+            try { bytes = await File.ReadAllBytesAsync(file); }
+            catch (IOException) { continue; }   // a file the store holds open for writing, being replaced
+            Assert.True(bytes.AsSpan().IndexOf(probe) < 0, $"image bytes in {file}");
+            Assert.True(bytes.AsSpan().IndexOf(deviceBytes) < 0, $"raw device id in {file}");
+            Assert.True(bytes.AsSpan().IndexOf(tokenBytes) < 0, $"token in {file}");
+        }
+        var log = string.Join('\n', fixture.Serve.Lines) + await Task.FromResult("");
+        Assert.DoesNotContain(token, log);
+        Assert.DoesNotContain(fixture.AdminTokenValue, log);
+        Assert.DoesNotContain(device, log);
+        Assert.Contains(fixture.Serve.Lines, l => l.Contains("session ") && l.Contains(" Authenticate ended ok"));
+    }
+}

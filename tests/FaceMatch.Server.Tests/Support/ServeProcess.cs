@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FaceMatch.Tests;
+
+namespace FaceMatch.Server.Tests.Support;
+
+/// <summary>
+/// The published executable as an operator runs it: `out/facematch serve` with the converted models, on free
+/// loopback ports and a temporary data directory. Its output lines are kept; it is killed on dispose.
+/// </summary>
+public sealed class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly Task<string> _stderr;
+    private readonly string _data;
+
+    private ServeProcess(Process process, string data, int port, int metricsPort)
+    {
+        _process = process;
+        _data = data;
+        Port = port;
+        MetricsPort = metricsPort;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _lines.Add(e.Data); };
+        process.BeginOutputReadLine();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Port { get; }
+    public string DataDirectory => _data;
+    public int MetricsPort { get; }
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+    public IReadOnlyList<string> Lines { get { lock (_lines) return [.. _lines]; } }
+    public Task<string> Stderr => _stderr;
+
+    public static ServeProcess Start(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        Assert.True(File.Exists(TestPaths.Executable), $"{TestPaths.Executable} missing: run `make build`");
+        var data = Directory.CreateTempSubdirectory("fm-serve").FullName;
+        var port = FreePort();
+        var metricsPort = FreePort();
+        var start = new ProcessStartInfo(TestPaths.Executable, ["serve"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["FACEMATCH_PORT"] = port.ToString(),
+                ["FACEMATCH_METRICS_PORT"] = metricsPort.ToString(),
+                ["FACEMATCH_DATA"] = data,
+                ["FACEMATCH_MODELS"] = TestPaths.Models,
+            },
+        };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        return new ServeProcess(Process.Start(start)!, data, port, metricsPort);
+    }
+
+    /// <summary>Waits until the server printed a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (!Lines.Any(l => l.Contains(text)))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"facematch exited ({_process.ExitCode}) before printing '{text}': {await _stderr}");
+            if (DateTime.UtcNow > until) throw new TimeoutException($"facematch did not print '{text}' within {timeout}");
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        _process.WaitForExit();   // drains the asynchronous stdout reader
+        return _process.ExitCode;
+    }
+
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!;
+        await kill.WaitForExitAsync();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        Directory.Delete(_data, recursive: true);
+    }
+}
