@@ -30,12 +30,20 @@ $(NATIVE_BUILD)/.built: $(NATIVE_SOURCES)
 	fi
 	@mkdir -p $(NATIVE_BUILD) && touch $@
 
-## build: one self-contained executable at ./out/facematch, native libraries beside it.
-build: native $(OUT)/facematch
-$(OUT)/facematch: $(CS_SOURCES) $(NATIVE_BUILD)/.built
-	$(DOTNET) publish src/FaceMatch.Cli/FaceMatch.Cli.csproj -c Release -r $(RID) --self-contained \
+## build: one self-contained executable at ./out/facematch, native libraries beside it (ONNX Runtime's
+## libonnxruntime.so from its NuGet package, and ours). Native libraries stay files next to the executable
+## (IncludeNativeLibrariesForSelfExtract=false), where the runtime looks for them.
+PUBLISH = $(DOTNET) publish src/FaceMatch.Cli/FaceMatch.Cli.csproj -c Release -r $(RID) --self-contained \
 	  -p:PublishSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=false -p:DebugType=none \
 	  -o $(OUT) --nologo -v quiet
+# Each publish starts without the executable and ONNX Runtime's libraries: the CPU and GPU packages ship files of
+# the same names and publish skips a file whose copy in out/ is newer (out/ would mix the two runtimes), and a
+# publish that finds the bundle up to date leaves the native libraries out, deleting them from out/.
+CLEAR_PUBLISHED = rm -f $(OUT)/facematch $(OUT)/libonnxruntime*.so
+build: native $(OUT)/facematch
+$(OUT)/facematch: $(CS_SOURCES) $(NATIVE_BUILD)/.built
+	@$(CLEAR_PUBLISHED)
+	$(PUBLISH)
 	@cp -f $(NATIVE_BUILD)/*.so $(OUT)/ 2>/dev/null || true
 	@touch $@
 
@@ -60,11 +68,13 @@ tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
 test: build models node-deps
 	@scripts/run-tests.sh
 
-## gpu: the CUDA build: ONNX Runtime's CUDA provider next to the executable (run with FACEMATCH_DEVICE=cuda
-## and the CUDA 13 libraries on LD_LIBRARY_PATH), and the CUDA kernels when nvcc is present.
+## gpu: the CUDA build: out/ republished with ONNX Runtime's GPU package (-p:FaceMatchGpu=true swaps
+## src/FaceMatch.Models' reference to Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0, whose CUDA provider links
+## cuBLAS/cuBLASLt 13, cudart 13 and cuRAND 10), and the CUDA kernels when nvcc is present. Run with
+## FACEMATCH_DEVICE=cuda and the CUDA 13 libraries on LD_LIBRARY_PATH.
 gpu: build
-	@scripts/fetch-npm-packages.sh deps/npm-packages-gpu.txt
-	@find .deps/onnxruntime-gpu -path '*Linux*' -name 'lib*.so*' -exec cp -f {} $(OUT)/ \;
+	@$(CLEAR_PUBLISHED)
+	$(PUBLISH) -p:FaceMatchGpu=true
 	@if command -v nvcc >/dev/null; then \
 	  cmake -S . -B build/native-cuda -DCMAKE_BUILD_TYPE=Release -DFACEMATCH_CUDA=ON >/dev/null && cmake --build build/native-cuda -j2 && cp -f build/native-cuda/*.so $(OUT)/; \
 	else echo "gpu: nvcc not found, CUDA kernels not built (ONNX Runtime's CUDA provider is installed)"; fi

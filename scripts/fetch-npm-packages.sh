@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Fetches the pinned npm tarballs listed in a package list (default deps/npm-packages.txt),
-# verifies each against its pinned sha512 integrity and unpacks it to .deps/<dir>/package.
+# Fetches the pinned npm tarballs listed in deps/npm-packages.txt, verifies each against its
+# pinned sha512 integrity and unpacks it to .deps/<dir>/package.
 # Idempotent: a package whose .deps/<dir>/.integrity matches the pin is skipped.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-list="${1:-$root/deps/npm-packages.txt}"
+list="$root/deps/npm-packages.txt"
 deps="$root/.deps"
 mkdir -p "$deps/tarballs"
 while read -r dir spec integrity; do

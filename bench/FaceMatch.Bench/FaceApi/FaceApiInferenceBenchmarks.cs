@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using FaceMatch.Models.Conversion;
-using FaceMatch.Models.FaceApi;
+using FaceMatch.Models.Conversion.FaceApi;
 using FaceMatch.Models.Manifest;
 using Microsoft.ML.OnnxRuntime;
 

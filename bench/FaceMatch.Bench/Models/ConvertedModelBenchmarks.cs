@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Runtime;
-using FaceMatch.Models.Tfjs;
+using FaceMatch.Models.Conversion.Tfjs;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FaceMatch.Bench.Models;

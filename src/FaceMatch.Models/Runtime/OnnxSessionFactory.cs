@@ -30,8 +30,8 @@ public sealed class OnnxSessionFactory(ExecutionDevice device, int intraOpThread
             catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
             {
                 throw new InvalidOperationException(
-                    $"FACEMATCH_DEVICE={Device} but the CUDA execution provider could not be loaded " +
-                    $"(build with `make gpu` and make the CUDA 13 libraries visible on LD_LIBRARY_PATH): {e.Message}", e);
+                    $"FACEMATCH_DEVICE={Device} but ONNX Runtime's CUDA execution provider could not be loaded: " +
+                    $"{CudaProviderDiagnosis.Describe()}. ONNX Runtime says: {e.Message}", e);
             }
         }
         return new InferenceSession(modelPath, options);

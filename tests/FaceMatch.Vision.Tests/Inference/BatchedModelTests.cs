@@ -1,5 +1,5 @@
 using FaceMatch.Models.Manifest;
-using FaceMatch.Models.Onnx;
+using FaceMatch.Models.Conversion.Onnx;
 using FaceMatch.Models.Runtime;
 using FaceMatch.Vision.Batching;
 using FaceMatch.Vision.Inference;
@@ -73,9 +73,10 @@ public sealed class BatchedModelTests : IDisposable
     [Fact]
     public void CudaWithoutItsProviderFailsWithAClearMessage()
     {
-        // No CUDA provider ships in the CPU build, so asking for it must say how to get it.
+        // No CUDA provider ships in the CPU build, so asking for it must say what is missing and how to get it.
         var factory = new OnnxSessionFactory(ExecutionDevice.Parse("cuda:0"));
         var e = Assert.Throws<InvalidOperationException>(() => factory.Create(WriteModel().ResolvedPath));
+        Assert.Contains("no libonnxruntime_providers_cuda.so", e.Message);
         Assert.Contains("make gpu", e.Message);
     }
 
