@@ -29,6 +29,25 @@ public abstract class CallInterceptor : Interceptor
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation) =>
         InterceptAsync(context, () => Done(continuation(requestStream, responseStream, context)));
 
+    /// <summary>Runs <paramref name="call"/> and reports how it ended (its exception, or null) before passing the outcome on.</summary>
+    protected static async Task<T> Observe<T>(Func<Task<T>> call, Action<Exception?> ended)
+    {
+        Exception? failure = null;
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
+        finally
+        {
+            ended(failure);
+        }
+    }
+
     private static async Task<bool> Done(Task call)
     {
         await call.ConfigureAwait(false);

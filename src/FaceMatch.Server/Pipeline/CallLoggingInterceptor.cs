@@ -10,20 +10,10 @@ namespace FaceMatch.Server.Pipeline;
 /// </summary>
 public sealed partial class CallLoggingInterceptor(ILogger<CallLoggingInterceptor> logger) : CallInterceptor
 {
-    protected override async Task<T> InterceptAsync<T>(ServerCallContext context, Func<Task<T>> call)
+    protected override Task<T> InterceptAsync<T>(ServerCallContext context, Func<Task<T>> call)
     {
         var started = Stopwatch.GetTimestamp();
-        Exception? failure = null;
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            failure = e;
-            throw;
-        }
-        finally
+        return Observe(call, failure =>
         {
             var status = CallOutcome.Of(context, failure);
             var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -31,7 +21,7 @@ public sealed partial class CallLoggingInterceptor(ILogger<CallLoggingIntercepto
                 LogFailed(logger, CallOutcome.MethodName(context), status, ms);
             else
                 LogCompleted(logger, CallOutcome.MethodName(context), status, ms);
-        }
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "call {Method} ended {Status} in {DurationMs:F1} ms")]

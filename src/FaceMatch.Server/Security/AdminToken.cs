@@ -8,7 +8,6 @@ namespace FaceMatch.Server.Security;
 /// (256 random bits, mode 0600, in a data directory of mode 0700). Kept in memory only as its SHA-256, and
 /// compared in constant time.
 /// </summary>
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class AdminToken
 {
     public const string Variable = "FACEMATCH_ADMIN_TOKEN";
@@ -38,15 +37,9 @@ public sealed class AdminToken
 
         var token = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         // CreateNew with the mode set at creation: the secret is never readable by others, not even briefly.
-        using (var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            file.Write(Encoding.UTF8.GetBytes(token + "\n"));
-        }
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(path, options)) file.Write(Encoding.UTF8.GetBytes(token + "\n"));
         return new AdminToken(token) { Source = path };
     }
 
@@ -58,8 +51,13 @@ public sealed class AdminToken
     /// <summary>The data directory, created 0700 if missing, and narrowed to 0700 if it is wider.</summary>
     public static void EnsurePrivateDirectory(string directory)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
         const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var info = Directory.CreateDirectory(directory, owner);
-        if (!OperatingSystem.IsWindows() && (info.UnixFileMode & ~owner) != 0) File.SetUnixFileMode(directory, owner);
+        if ((info.UnixFileMode & ~owner) != 0) File.SetUnixFileMode(directory, owner);
     }
 }
