@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
   libturbojpeg0-dev   # JPEG decoding (TurboJPEG API)
   libspng-dev         # PNG decoding
+  libwebp-dev         # WebP decoding
   libonnx-dev         # onnx.proto, the ONNX IR schema the converter is generated from
   python3-faiss       # FAISS baseline for the matching benchmark
   python3-grpcio      # an independent gRPC implementation for interop checks

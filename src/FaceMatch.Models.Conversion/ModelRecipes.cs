@@ -1,4 +1,5 @@
 using FaceMatch.Models.Conversion.FaceApi;
+using FaceMatch.Models.Conversion.Faceplugin;
 using FaceMatch.Models.Conversion.Tfjs;
 
 namespace FaceMatch.Models.Conversion;
@@ -12,5 +13,6 @@ public static class ModelRecipes
         new FaceApiRecognitionRecipe(),
         new FaceApiSsdMobilenetV1Recipe(),
         new FaceApiLandmark68Recipe(),
+        .. FacepluginModels.All.Select(m => new FacepluginRecipe(m)),
     ];
 }

@@ -1,5 +1,6 @@
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Runtime;
+using FaceMatch.Vision.Alignment;
 using FaceMatch.Vision.Detection;
 using FaceMatch.Vision.Embedding;
 using FaceMatch.Vision.Imaging;
@@ -28,15 +29,16 @@ public sealed record FrameAnalysis(
 public sealed class FaceAnalyzer : IAsyncDisposable
 {
     private readonly ImageDecoder _decoder;
-    private readonly BlazeFaceDetector _detector;
+    private readonly IFaceDetector _detector;
     private readonly FaceEmbedder _embedder;
     private readonly PassiveLiveness _liveness;
     private readonly FrameQuality _quality;
     private readonly VisionOptions _options;
 
-    private FaceAnalyzer(VisionOptions options, BlazeFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness)
+    private FaceAnalyzer(VisionOptions options, float matchThreshold, IFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness)
     {
         _options = options;
+        MatchThreshold = matchThreshold;
         _decoder = new ImageDecoder(options.Decode);
         _detector = detector;
         _embedder = embedder;
@@ -44,10 +46,14 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         _quality = new FrameQuality(options.Quality);
     }
 
-    public float MatchThreshold => _options.MatchThreshold;
+    /// <summary>FACEMATCH_MATCH_THRESHOLD when set, else the embedder's threshold from the manifest.</summary>
+    public float MatchThreshold { get; }
     public string EmbedderId => _embedder.Id;
     public FaceEmbedder Embedder => _embedder;
-    public BlazeFaceDetector Detector => _detector;
+    /// <summary>The detector, with the landmark stage after it when the manifest has a default landmarks model.</summary>
+    public IFaceDetector Detector => _detector;
+    /// <summary>The detection model's id, and the landmark model's when that stage runs ("ultraface-rfb320+faceapi-landmark68").</summary>
+    public string DetectorId => _detector is LandmarkedDetector l ? $"{l.Model.Entry.Id}+{l.Landmarker.Model.Entry.Id}" : _detector.Model.Entry.Id;
     public PassiveLiveness Liveness => _liveness;
 
     /// <summary>Loads the manifest's detector, embedder and liveness models (sessions are created off the caller's thread).</summary>
@@ -55,20 +61,37 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         Task.Run(() =>
         {
             var sessions = new OnnxSessionFactory(ExecutionDevice.FromEnvironment(), options.IntraOpThreads);
-            var detector = Require(manifest, ModelRole.Detector);
             var embedder = Require(manifest, ModelRole.Embedder);
+            var threshold = options.MatchThreshold ?? embedder.Threshold?.Value
+                ?? throw new ModelManifestException(
+                    $"embedder '{embedder.Id}' has no threshold in the model manifest: add one measured with `facematch eval`, or set FACEMATCH_MATCH_THRESHOLD");
             BatchedModel? Optional(ModelRole role) =>
                 manifest.ForRole(role) is { } e ? new BatchedModel(e, sessions, options.LivenessBatching) : null;
-            return new FaceAnalyzer(options,
-                new BlazeFaceDetector(new BatchedModel(detector, sessions, options.DetectorBatching), options),
-                new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching)),
+            return new FaceAnalyzer(options, threshold,
+                CreateDetector(manifest, options, sessions),
+                new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching), flipAverage: options.FlipAverage),
                 new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale));
         }, cancellationToken);
+
+    /// <summary>
+    /// The manifest's detector (BlazeFace, or RFB-320 recognised by its two heads), followed by the 68-point landmark
+    /// stage when a landmarks model is marked default. A detector without keypoints cannot do without that stage.
+    /// </summary>
+    private static IFaceDetector CreateDetector(ModelManifest manifest, VisionOptions options, OnnxSessionFactory sessions)
+    {
+        var model = new BatchedModel(Require(manifest, ModelRole.Detector), sessions, options.DetectorBatching);
+        IFaceDetector detector = UltraFaceDetector.Recognises(model) ? new UltraFaceDetector(model, options) : new BlazeFaceDetector(model, options);
+        if (manifest.Models.FirstOrDefault(m => m.Role == ModelRole.Landmarks && m.Default) is { } landmarks)
+            return new LandmarkedDetector(detector, new FaceLandmarker(new BatchedModel(landmarks, sessions, options.LandmarkBatching), options.LandmarkCropScale));
+        if (detector is UltraFaceDetector)
+            throw new ModelManifestException($"detector '{model.Entry.Id}' gives no keypoints: mark a 68-point landmarks model default in the manifest");
+        return detector;
+    }
 
     private static ModelEntry Require(ModelManifest manifest, ModelRole role) =>
         manifest.ForRole(role) ?? throw new ModelManifestException($"the model manifest has no {role.ToString().ToLowerInvariant()}");
 
-    /// <summary>Decodes a JPEG or PNG, scaled down while it stays comfortably larger than the models need.</summary>
+    /// <summary>Decodes a JPEG, PNG or WebP, scaled down while it stays comfortably larger than the models need.</summary>
     /// <exception cref="ImageDecodeException">the bytes are no decodable image within the limits.</exception>
     public RgbImage Decode(ReadOnlySpan<byte> encoded) =>
         _decoder.Decode(encoded, new DecodeTarget(MinLongSide: _options.DecodeMinLongSide));

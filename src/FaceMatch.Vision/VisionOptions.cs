@@ -10,20 +10,23 @@ namespace FaceMatch.Vision;
 /// <summary>Every setting of the vision pipeline, with defaults measured on this project's data.</summary>
 public sealed record VisionOptions
 {
-    /// <summary>Cosine similarity at or above which two faces are taken for the same person.</summary>
-    public float MatchThreshold { get; init; } = DefaultMatchThreshold;
-
     /// <summary>
-    /// Chosen from data for the default embedder (face-api's ResNet-34 descriptor): the midpoint
-    /// between the highest impostor score (0.9347: two different people in one of face-api's demo
-    /// group photos, same light and camera) and the lowest genuine score (0.9404, ../shared faces)
-    /// among every labelled pair we have. Another embedder needs its own threshold
-    /// (FACEMATCH_MATCH_THRESHOLD or a tenant's policy); `facematch eval` reports the candidates.
+    /// Cosine similarity at or above which two faces are taken for the same person. Null: the embedder's own
+    /// threshold from the model manifest (measured per embedder; models.md says how). FACEMATCH_MATCH_THRESHOLD
+    /// sets it, and a tenant's policy threshold overrides either.
     /// </summary>
-    public const float DefaultMatchThreshold = 0.9375f;
+    public float? MatchThreshold { get; init; }
 
-    /// <summary>Detector confidence below which a candidate is dropped.</summary>
-    public float MinDetectionScore { get; init; } = 0.5f;
+    /// <summary>Detector confidence below which a candidate is dropped. Null: the detector's manifest threshold, else 0.5.</summary>
+    public float? MinDetectionScore { get; init; }
+    public const float DefaultMinDetectionScore = 0.5f;
+
+    /// <summary>Side of the landmark net's square crop, in face-box sides (its longer one), centred on the box.</summary>
+    public float LandmarkCropScale { get; init; } = 1.0f;
+
+    /// <summary>Average each embedding with the embedding of the mirrored crop (twice the embedder's cost).</summary>
+    public bool FlipAverage { get; init; }
+
     /// <summary>Candidates overlapping more than this (IoU) are merged.</summary>
     public float NmsIou { get; init; } = 0.3f;
     /// <summary>Score-weighted merging of overlapping candidates rather than keeping only the best.</summary>
@@ -53,6 +56,7 @@ public sealed record VisionOptions
     public BatcherOptions DetectorBatching { get; init; } = new() { MaxBatch = 1 };
     public BatcherOptions EmbedderBatching { get; init; } = new() { MaxBatch = 16 };
     public BatcherOptions LivenessBatching { get; init; } = new() { MaxBatch = 16 };
+    public BatcherOptions LandmarkBatching { get; init; } = new() { MaxBatch = 16 };
 
     /// <summary>Antispoof and liveness crops are this many face-box widths wide, centred on the box.</summary>
     public float LivenessCropScale { get; init; } = 1.0f;
@@ -75,10 +79,11 @@ public sealed record VisionOptions
                 DetectorBatching = cpu.DetectorBatching with { Workers = workers },
                 EmbedderBatching = cpu.EmbedderBatching with { Workers = workers },
                 LivenessBatching = cpu.LivenessBatching with { Workers = workers },
+                LandmarkBatching = cpu.LandmarkBatching with { Workers = workers },
             };
         }
         var gpu = new BatcherOptions { MaxBatch = 32, MaxWait = TimeSpan.FromMicroseconds(200) };
-        return cpu with { IntraOpThreads = 0, DetectorBatching = gpu, EmbedderBatching = gpu, LivenessBatching = gpu };
+        return cpu with { IntraOpThreads = 0, DetectorBatching = gpu, EmbedderBatching = gpu, LivenessBatching = gpu, LandmarkBatching = gpu };
     }
 
     /// <summary>
@@ -112,6 +117,7 @@ public sealed record VisionOptions
                 DetectorBatching = o.DetectorBatching with { MaxBatch = b },
                 EmbedderBatching = o.EmbedderBatching with { MaxBatch = b },
                 LivenessBatching = o.LivenessBatching with { MaxBatch = b },
+                LandmarkBatching = o.LandmarkBatching with { MaxBatch = b },
             };
         if (Count("FACEMATCH_BATCH_WAIT_US", 0, 1_000_000, "a wait in microseconds") is { } w)
         {
@@ -121,6 +127,7 @@ public sealed record VisionOptions
                 DetectorBatching = o.DetectorBatching with { MaxWait = wait },
                 EmbedderBatching = o.EmbedderBatching with { MaxWait = wait },
                 LivenessBatching = o.LivenessBatching with { MaxWait = wait },
+                LandmarkBatching = o.LandmarkBatching with { MaxWait = wait },
             };
         }
         return o;

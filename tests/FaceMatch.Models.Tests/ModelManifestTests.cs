@@ -76,3 +76,55 @@ public sealed class ModelManifestTests : IDisposable
         Assert.Contains("input", e.Message);
     }
 }
+
+public sealed class ModelManifestSelectionTests
+{
+    private static ModelEntry Entry(string id, ModelRole role, bool isDefault) => new()
+    {
+        Id = id, Role = role, File = id + ".onnx", Default = isDefault,
+        Input = new ModelInput { Name = "in", Shape = [-1, 3, 112, 112], Layout = "NCHW" },
+    };
+
+    private static readonly ModelManifest Manifest = new()
+    {
+        Models = [Entry("a", ModelRole.Embedder, true), Entry("b", ModelRole.Embedder, false), Entry("lm", ModelRole.Landmarks, true), Entry("d", ModelRole.Detector, true)],
+    };
+
+    [Fact]
+    public void WithDefaultMakesOneModelItsRolesDefaultAndLeavesOtherRolesAlone()
+    {
+        var chosen = Manifest.WithDefault(ModelRole.Embedder, "b");
+        Assert.Equal("b", chosen.ForRole(ModelRole.Embedder)!.Id);
+        Assert.False(chosen.Models.Single(m => m.Id == "a").Default);
+        Assert.True(chosen.Models.Single(m => m.Id == "lm").Default);
+        Assert.Equal("a", Manifest.ForRole(ModelRole.Embedder)!.Id); // the original is unchanged
+        Assert.DoesNotContain(Manifest.WithDefault(ModelRole.Landmarks, null).Models, m => m.Role == ModelRole.Landmarks && m.Default);
+    }
+
+    [Fact]
+    public void WithDefaultNamesTheModelsOfTheRoleWhenTheIdIsUnknown()
+    {
+        var e = Assert.Throws<ModelManifestException>(() => Manifest.WithDefault(ModelRole.Embedder, "d"));
+        Assert.Contains("no embedder 'd'", e.Message);
+        Assert.Contains("a, b", e.Message);
+    }
+
+    [Fact]
+    public void AThresholdNeedsAFiniteValueAndItsMethod()
+    {
+        var dir = Directory.CreateTempSubdirectory("facematch-threshold-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "manifest.json");
+            var good = Entry("a", ModelRole.Embedder, true) with { Threshold = new ModelThreshold { Value = 0.5f, Method = "measured" } };
+            new ModelManifest { Models = [good] }.Save(path);
+            Assert.Equal(0.5f, ModelManifest.Load(path).Models.Single().Threshold!.Value);
+            new ModelManifest { Models = [good with { Threshold = new ModelThreshold { Value = 0.5f, Method = " " } }] }.Save(path);
+            Assert.Contains("threshold needs a finite value and its method", Assert.Throws<ModelManifestException>(() => ModelManifest.Load(path)).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

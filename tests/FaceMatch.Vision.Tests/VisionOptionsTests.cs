@@ -42,12 +42,15 @@ public class VisionOptionsTests
         });
         Assert.Equal(0.95f, o.MatchThreshold);
         Assert.Equal(2, o.IntraOpThreads);
-        Assert.All(new[] { o.DetectorBatching, o.EmbedderBatching, o.LivenessBatching }, b =>
+        Assert.All(new[] { o.DetectorBatching, o.EmbedderBatching, o.LivenessBatching, o.LandmarkBatching }, b =>
         {
             Assert.Equal(4, b.MaxBatch);
             Assert.Equal(TimeSpan.FromMicroseconds(150), b.MaxWait);
         });
         Assert.Equal(VisionOptions.For(ExecutionDevice.Cpu), VisionOptions.FromVariables(new Hashtable()));
+        // Unset, the thresholds come from the model manifest (each embedder's and detector's own).
+        Assert.Null(VisionOptions.FromVariables(new Hashtable()).MatchThreshold);
+        Assert.Null(VisionOptions.FromVariables(new Hashtable()).MinDetectionScore);
     }
 
     [Theory]

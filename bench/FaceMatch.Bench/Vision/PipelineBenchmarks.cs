@@ -2,6 +2,7 @@ using System.Numerics;
 using BenchmarkDotNet.Attributes;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Vision;
+using FaceMatch.Vision.Alignment;
 using FaceMatch.Vision.Detection;
 using FaceMatch.Vision.Imaging;
 using FaceMatch.Vision.Imaging.Encoders;
@@ -13,8 +14,9 @@ namespace FaceMatch.Bench.Vision;
 /// The vision pipeline's cost per stage and as a whole, for <see cref="Batch"/> frames. Bare model runs (one ONNX
 /// Runtime call on the batch of the inputs these very frames produce) are the floor; the other stages are the
 /// pipeline's own work, each timed alone on the same frames; the whole pipeline runs the frames concurrently so
-/// the batchers can group them. Whole-pipeline time over the sum of the four bare model times is the overhead.
-/// Each frame is a 640×640 JPEG portrait cut from face-api's demo photos.
+/// the batchers can group them. Whole-pipeline time over the sum of the bare model times is the overhead.
+/// Each frame is a 640×640 JPEG portrait cut from face-api's demo photos. <see cref="Detector"/> picks the manifest's
+/// detector (RFB-320, the default, or BlazeFace); both run the 68-point landmark stage the manifest enables.
 /// Run: dotnet run -c Release --project bench/FaceMatch.Bench -- --filter '*PipelineBenchmarks*' --job short
 /// </summary>
 [MemoryDiagnoser]
@@ -23,19 +25,23 @@ public class PipelineBenchmarks
     [Params(1, 8)]
     public int Batch { get; set; }
 
+    [Params("ultraface-rfb320", "blazeface")]
+    public string Detector { get; set; } = "ultraface-rfb320";
+
     private FaceAnalyzer _analyzer = null!;
     private byte[][] _frames = null!;
     private RgbImage[] _images = null!;
     private FaceDetection[] _faces = null!;
     private RgbImage[] _crops = null!;
-    private float[][] _detectorItems = null!, _embedderItems = null!, _antispoofItems = null!, _livenessItems = null!;
+    private float[][] _detectorItems = null!, _embedderItems = null!, _antispoofItems = null!, _livenessItems = null!, _landmarkItems = null!;
+    private FaceLandmarker? _landmarker;
     private float[] _scratch = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         var root = BenchPaths.RepoRoot;
-        var manifest = ModelManifest.Load(Path.Combine(root, "models", "manifest.json"));
+        var manifest = ModelManifest.Load(Path.Combine(root, "models", "manifest.json")).WithDefault(ModelRole.Detector, Detector);
         _analyzer = FaceAnalyzer.CreateAsync(manifest, VisionOptions.FromEnvironment()).GetAwaiter().GetResult();
         var portraits = Portraits(_analyzer, root);
         _frames = Enumerable.Range(0, Batch).Select(i => portraits[i % portraits.Length]).ToArray();
@@ -45,6 +51,10 @@ public class PipelineBenchmarks
 
         // The models' inputs for these frames, exactly as the pipeline writes them.
         var detector = _analyzer.Detector.Model;
+        _landmarker = (_analyzer.Detector as LandmarkedDetector)?.Landmarker;
+        _landmarkItems = _landmarker is { } lm
+            ? _faces.Select((f, i) => Item(lm.Model, t => AffineWarp.ToTensor(_images[i], lm.CropFor(f.Box), lm.Model.InputFormat, t))).ToArray()
+            : [];
         var detectorFormat = detector.InputFormat;
         _detectorItems = _images.Select(img => Item(detector, t => Letterbox.ToTensor(img, detectorFormat, t))).ToArray();
         var embedderFormat = _analyzer.Embedder.Model.InputFormat;
@@ -64,7 +74,10 @@ public class PipelineBenchmarks
     }
 
     [Benchmark(Description = "model: detector (bare)")]
-    public object Detector() => _analyzer.Detector.Model.RunBatch(_detectorItems);
+    public object DetectorModel() => _analyzer.Detector.Model.RunBatch(_detectorItems);
+
+    [Benchmark(Description = "model: 68 landmarks (bare)")]
+    public object LandmarkModel() => _landmarker?.Model.RunBatch(_landmarkItems) ?? (object)0;
 
     [Benchmark(Description = "model: embedder (bare)")]
     public object Embedder() => _analyzer.Embedder.Model.RunBatch(_embedderItems);
@@ -90,6 +103,14 @@ public class PipelineBenchmarks
         var sum = 0f;
         foreach (var img in _images) sum += Letterbox.ToTensor(img, format, _scratch).ScaleX;
         return sum;
+    }
+
+    [Benchmark(Description = "stage: crop for landmarks")]
+    public float LandmarkCrop()
+    {
+        if (_landmarker is not { } lm) return 0;
+        for (var i = 0; i < _images.Length; i++) AffineWarp.ToTensor(_images[i], lm.CropFor(_faces[i].Box), lm.Model.InputFormat, _scratch);
+        return _scratch[0];
     }
 
     [Benchmark(Description = "stage: align (warp to crop)")]

@@ -1,6 +1,6 @@
 /* Mutation fuzzer for the decoder and the pixel operations behind it, meant to run under AddressSanitizer
-   and UBSan (see docs/vision-imaging.md). Seeds are generated with the library's own encoders (every JPEG
-   and PNG flavour the decoder handles), then mutated deterministically: bit flips, truncations, random runs,
+   and UBSan (see docs/vision-imaging.md). Seeds are generated with the library's own encoders (every JPEG,
+   PNG and WebP flavour the decoder handles), then mutated deterministically: bit flips, truncations, random runs,
    header flips. Every call must return a status; ASan/UBSan abort on any memory or UB error, and
    LeakSanitizer reports anything an error path forgot to free.
    Usage: mutate_decode [iterations per seed, default 20000] [extra seed files...] */
@@ -53,6 +53,8 @@ static int make_seeds(seed *out)
     if (!fm_png_encode(&pal, &b, &e)) out[n++] = from_buffer(&b, "png palette trns");
     fm_png_params g16 = {px, W / 2, H, W, 0, 16, 0, NULL, 0, NULL, 0, NULL, -1, 1};
     if (!fm_png_encode(&g16, &b, &e)) out[n++] = from_buffer(&b, "png grey16 adam7");
+    if (!fm_webp_encode(px, W, H, W * 3, 3, 75, 0, &b, &e)) out[n++] = from_buffer(&b, "webp lossy");
+    if (!fm_webp_encode(px, W, H, W * 4, 4, 0, 1, &b, &e)) out[n++] = from_buffer(&b, "webp lossless rgba");
     return n;
 }
 

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct layout or signature below changes; the managed side checks it at load. */
-#define FM_ABI_VERSION 2
+#define FM_ABI_VERSION 3
 
 typedef enum fm_status {
     FM_OK = 0,
@@ -52,7 +52,7 @@ typedef struct fm_error {
     char message[252];
 } fm_error;
 
-typedef enum fm_format { FM_FORMAT_UNKNOWN = 0, FM_FORMAT_JPEG = 1, FM_FORMAT_PNG = 2 } fm_format;
+typedef enum fm_format { FM_FORMAT_UNKNOWN = 0, FM_FORMAT_JPEG = 1, FM_FORMAT_PNG = 2, FM_FORMAT_WEBP = 3 } fm_format;
 
 typedef enum fm_color_model {
     FM_COLOR_GRAY = 1,
@@ -228,6 +228,10 @@ typedef enum fm_jpeg_subsampling {
 FM_API int32_t fm_jpeg_encode(const uint8_t *pixels, int32_t width, int32_t height, int32_t stride,
                               int32_t pixel_kind, int32_t quality, int32_t subsampling, int32_t progressive,
                               fm_buffer *out, fm_error *err);
+
+/* RGB (channels 3) or RGBA (4) pixels; lossy at quality 0..100, or lossless when lossless != 0 (quality ignored). */
+FM_API int32_t fm_webp_encode(const uint8_t *pixels, int32_t width, int32_t height, int32_t stride, int32_t channels,
+                              int32_t quality, int32_t lossless, fm_buffer *out, fm_error *err);
 
 FM_API int32_t fm_abi_version(void);
 

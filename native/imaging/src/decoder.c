@@ -1,5 +1,5 @@
 /* The format-independent decoder: validates options and input size, sniffs the format and hands over to
-   the JPEG or PNG implementation. */
+   the JPEG, PNG or WebP implementation. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -46,7 +46,7 @@ int32_t fm_decoder_open(const uint8_t *data, size_t len, const fm_decode_options
     d->info.format = format;
     d->info.scale_denom = 1;
     d->info.orientation = 1;
-    rc = format == FM_FORMAT_JPEG ? fm_jpeg_open(d, err) : fm_png_open(d, err);
+    rc = format == FM_FORMAT_JPEG ? fm_jpeg_open(d, err) : format == FM_FORMAT_PNG ? fm_png_open(d, err) : fm_webp_open(d, err);
     if (rc) {
         fm_decoder_close(d);
         return rc;

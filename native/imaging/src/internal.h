@@ -17,7 +17,7 @@ int32_t fm_fail(fm_error *err, int32_t code, const char *fmt, ...) FM_PRINTF(3, 
 int32_t fm_ok(fm_error *err);
 
 /* ---- format sniffing (sniff.c) ---- */
-/* FM_OK with *format set for JPEG/PNG; FM_ERR_UNSUPPORTED naming GIF/WebP/... ; FM_ERR_UNKNOWN_FORMAT. */
+/* FM_OK with *format set for JPEG/PNG/WebP; FM_ERR_UNSUPPORTED naming GIF/HEIC/... ; FM_ERR_UNKNOWN_FORMAT. */
 int32_t fm_sniff(const uint8_t *data, size_t len, fm_format *format, fm_error *err);
 
 /* ---- EXIF (exif.c) ---- */
@@ -67,6 +67,7 @@ struct fm_decoder {
 
 int32_t fm_jpeg_open(struct fm_decoder *d, fm_error *err);
 int32_t fm_png_open(struct fm_decoder *d, fm_error *err);
+int32_t fm_webp_open(struct fm_decoder *d, fm_error *err);
 
 /* Checks stored dimensions against the limits; FM_OK or FM_ERR_TOO_LARGE / FM_ERR_CORRUPT. */
 int32_t fm_check_dimensions(const fm_decode_options *o, int64_t width, int64_t height, fm_error *err);

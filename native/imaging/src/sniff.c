@@ -19,11 +19,13 @@ int32_t fm_sniff(const uint8_t *d, size_t len, fm_format *format, fm_error *err)
         *format = FM_FORMAT_PNG;
         return FM_OK;
     }
+    if (starts(d, len, 0, "RIFF", 4) && starts(d, len, 8, "WEBP", 4)) {
+        *format = FM_FORMAT_WEBP;
+        return FM_OK;
+    }
     const char *name = NULL;
     if (starts(d, len, 0, "GIF87a", 6) || starts(d, len, 0, "GIF89a", 6))
         name = "GIF";
-    else if (starts(d, len, 0, "RIFF", 4) && starts(d, len, 8, "WEBP", 4))
-        name = "WebP";
     else if (starts(d, len, 4, "ftypheic", 8) || starts(d, len, 4, "ftypheix", 8) ||
              starts(d, len, 4, "ftypmif1", 8) || starts(d, len, 4, "ftypmsf1", 8))
         name = "HEIF/HEIC";
@@ -38,6 +40,6 @@ int32_t fm_sniff(const uint8_t *d, size_t len, fm_format *format, fm_error *err)
     else if (starts(d, len, 0, "\0\0\0\x0CjP  ", 8))
         name = "JPEG 2000";
     if (name)
-        return fm_fail(err, FM_ERR_UNSUPPORTED, "%s images are not supported (JPEG and PNG only)", name);
-    return fm_fail(err, FM_ERR_UNKNOWN_FORMAT, "not a JPEG or PNG image (unrecognised leading bytes)");
+        return fm_fail(err, FM_ERR_UNSUPPORTED, "%s images are not supported (JPEG, PNG and WebP only)", name);
+    return fm_fail(err, FM_ERR_UNKNOWN_FORMAT, "not a JPEG, PNG or WebP image (unrecognised leading bytes)");
 }

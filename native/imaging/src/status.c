@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <turbojpeg.h>
+#include <webp/types.h>
 
 int32_t fm_fail(fm_error *err, int32_t code, const char *fmt, ...)
 {
@@ -57,9 +58,12 @@ void fm_buffer_free(fm_buffer *buffer)
 {
     if (!buffer)
         return;
-    /* owner 1: TurboJPEG's allocator (jpeg_encode.c); owner 0: malloc, as spng documents for its buffers. */
+    /* owner 1: TurboJPEG's allocator (jpeg_encode.c); owner 2: libwebp's (webp_encode.c); owner 0: malloc, as
+       spng documents for its buffers. */
     if (buffer->owner == 1)
         tjFree(buffer->data);
+    else if (buffer->owner == 2)
+        WebPFree(buffer->data);
     else
         free(buffer->data);
     buffer->data = NULL;

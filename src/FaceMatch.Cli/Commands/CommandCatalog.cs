@@ -11,6 +11,7 @@ internal static class CommandCatalog
         AdminCommands.Create(),
         ModelsCommand.Create(),
         DevDataCommand.Create(),
+        DatasetCommand.Create(),
         BenchCommand.Create(),
         .. VisionCommands.Create(),
     ];

@@ -67,6 +67,8 @@ internal static class ModelsCommand
                 Console.WriteLine($"  in  {i.Name} {FormatShape(i.Shape)} {i.Layout} {i.ColorOrder} mean=[{string.Join(",", i.Mean)}] scale=[{string.Join(",", i.Scale.Select(v => v.ToString("G6")))}]");
                 foreach (var o in m.Outputs)
                     Console.WriteLine($"  out {o.Name} {FormatShape(o.Shape)}{(o.Meaning is { } meaning ? ": " + meaning : "")}");
+                if (m.Source?.Upstream is { } upstream) Console.WriteLine($"  upstream {upstream}");
+                if (m.Threshold is { } t) Console.WriteLine($"  threshold {t.Value:G6}: {t.Method}");
                 if (!File.Exists(m.ResolvedPath)) Console.WriteLine($"  MISSING FILE {m.ResolvedPath}");
             }
             return 0;

@@ -15,12 +15,14 @@ internal static class VisionCommands
 
     private static Command Compare()
     {
-        var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG or PNG)" };
-        var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG or PNG)" };
+        var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG, PNG or WebP)" };
+        var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG, PNG or WebP)" };
         var command = new Command("compare", "Score the largest face of two photos; prints JSON with score, decision and threshold.") { a, b };
+        var selection = PipelineSelection.Options();
+        foreach (var o in selection.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
-            await using var analyzer = await OpenAnalyzerAsync(ct);
+            await using var analyzer = await OpenAnalyzerAsync(parse, selection, ct);
             var ea = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(a)!.FullName, ct), ct);
             var eb = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(b)!.FullName, ct), ct);
             if (ea is null || eb is null)
@@ -39,12 +41,14 @@ internal static class VisionCommands
 
     private static Command Detect()
     {
-        var image = new Argument<FileInfo>("image") { Description = "photo (JPEG or PNG)" };
+        var image = new Argument<FileInfo>("image") { Description = "photo (JPEG, PNG or WebP)" };
         var debug = new Option<FileInfo?>("--debug") { Description = "write a PNG with boxes, keypoints and the aligned crops" };
         var command = new Command("detect", "Find every face in a photo; prints JSON.") { image, debug };
+        var selection = PipelineSelection.Options();
+        foreach (var o in selection.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
-            await using var analyzer = await OpenAnalyzerAsync(ct);
+            await using var analyzer = await OpenAnalyzerAsync(parse, selection, ct);
             using var decoded = analyzer.Decode(await File.ReadAllBytesAsync(parse.GetValue(image)!.FullName, ct));
             var faces = await analyzer.DetectAsync(decoded, ct);
             var list = new JsonArray();
@@ -75,10 +79,16 @@ internal static class VisionCommands
         var dir = new Argument<DirectoryInfo?>("dir") { Description = "folder with one sub-folder of photos per person", Arity = ArgumentArity.ZeroOrOne };
         var pairs = new Option<FileInfo?>("--pairs") { Description = "CSV of path_a,path_b,same (1 or 0) instead of a folder" };
         var json = new Option<bool>("--json") { Description = "print one JSON object (the default and only format)" };
-        var command = new Command("eval", "Score every genuine and impostor pair of the largest faces; prints AUC, EER and TAR at fixed FAR.") { dir, pairs, json };
+        var embedders = new Option<string?>("--embedder") { Description = "manifest embedder id(s) to evaluate, comma-separated (default: the manifest's default); several print one result each under \"runs\"" };
+        var far = new Option<double>("--far") { Description = "target false-accept rate for \"threshold_at_far\"", DefaultValueFactory = _ => 1e-3 };
+        var selection = PipelineSelection.Options();
+        var command = new Command("eval", "Score every genuine and impostor pair of the largest faces; prints AUC, EER, TAR at fixed FAR, d' and thresholds.")
+            { dir, pairs, json, embedders, far };
+        foreach (var o in selection.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             EvaluationSet set;
+            ModelManifest manifest;
             try
             {
                 set = (parse.GetValue(pairs), parse.GetValue(dir)) switch
@@ -87,39 +97,92 @@ internal static class VisionCommands
                     (null, { } folder) => EvaluationSet.FromFolder(folder.FullName),
                     _ => throw new ArgumentException("give either a folder or --pairs FILE.csv"),
                 };
+                manifest = selection.Apply(parse, ModelManifest.Load(CliPaths.ManifestPath()));
             }
-            catch (Exception e) when (e is ArgumentException or IOException or FormatException)
+            catch (Exception e) when (e is ArgumentException or IOException or FormatException or ModelManifestException)
             {
                 return CliJson.Error(e.Message);
             }
-            await using var analyzer = await OpenAnalyzerAsync(ct);
-            var report = await Evaluator.RunAsync(set, async path => await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(path, ct), ct));
-            var m = report.Metrics;
-            CliJson.Print(new JsonObject
+            var ids = parse.GetValue(embedders)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [null!];
+            var runs = new JsonArray();
+            foreach (var id in ids)
             {
-                ["auc"] = CliJson.Round(m.Auc),
-                ["eer"] = CliJson.Round(m.Eer),
-                ["tar_at_far_1e-2"] = CliJson.Round(m.TarAtFar1e2),
-                ["tar_at_far_1e-3"] = CliJson.Round(m.TarAtFar1e3),
-                ["threshold"] = analyzer.MatchThreshold,
-                ["eer_threshold"] = CliJson.Round(m.EerThreshold),
-                ["threshold_at_far_1e-2"] = CliJson.Round(m.ThresholdAtFar1e2),
-                ["threshold_at_far_1e-3"] = CliJson.Round(m.ThresholdAtFar1e3),
-                ["accuracy_at_threshold"] = CliJson.Round(report.AccuracyAt(analyzer.MatchThreshold)),
-                ["genuine_pairs"] = m.GenuinePairs,
-                ["impostor_pairs"] = m.ImpostorPairs,
-                ["failed_images"] = report.FailedImages.Count,
-                ["failed"] = new JsonArray(report.FailedImages.Select(f => (JsonNode)f!).ToArray()),
-                ["embedder"] = analyzer.EmbedderId,
-            });
+                ModelManifest chosen;
+                try { chosen = id is null ? manifest : manifest.WithDefault(ModelRole.Embedder, id); }
+                catch (ModelManifestException e) { return CliJson.Error(e.Message); }
+                await using var analyzer = await FaceAnalyzer.CreateAsync(chosen, selection.Options(parse), ct);
+                var report = await Evaluator.RunAsync(set, async path => await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(path, ct), ct));
+                runs.Add(Describe(report, analyzer, parse.GetValue(far)));
+            }
+            CliJson.Print(runs.Count == 1 ? runs[0]!.DeepClone() : new JsonObject { ["runs"] = runs.DeepClone() });
             return 0;
         });
         return command;
     }
 
-    internal static async Task<FaceAnalyzer> OpenAnalyzerAsync(CancellationToken ct)
+    private static JsonObject Describe(EvaluationReport report, FaceAnalyzer analyzer, double far)
     {
-        var manifest = ModelManifest.Load(CliPaths.ManifestPath());
-        return await FaceAnalyzer.CreateAsync(manifest, VisionOptions.FromEnvironment(), ct);
+        var m = report.Metrics;
+        var (tarAtFar, thresholdAtFar) = VerificationMetrics.AtFar(report.GenuineScores, report.ImpostorScores, far);
+        return new JsonObject
+        {
+            ["auc"] = CliJson.Round(m.Auc),
+            ["dprime"] = CliJson.Round(m.DPrime, 3),
+            ["eer"] = CliJson.Round(m.Eer),
+            ["tar_at_far_1e-2"] = CliJson.Round(m.TarAtFar1e2),
+            ["tar_at_far_1e-3"] = CliJson.Round(m.TarAtFar1e3),
+            ["threshold"] = analyzer.MatchThreshold,
+            ["eer_threshold"] = CliJson.Round(m.EerThreshold),
+            ["threshold_at_far_1e-2"] = CliJson.Round(m.ThresholdAtFar1e2),
+            ["threshold_at_far_1e-3"] = CliJson.Round(m.ThresholdAtFar1e3),
+            ["target_far"] = far,
+            ["threshold_at_far"] = CliJson.Round(thresholdAtFar),
+            ["tar_at_far"] = CliJson.Round(tarAtFar),
+            ["accuracy_at_threshold"] = CliJson.Round(report.AccuracyAt(analyzer.MatchThreshold)),
+            ["lowest_genuine"] = CliJson.Round(report.GenuineScores.Min()),
+            ["highest_impostor"] = CliJson.Round(report.ImpostorScores.Max()),
+            ["genuine_pairs"] = m.GenuinePairs,
+            ["impostor_pairs"] = m.ImpostorPairs,
+            ["failed_images"] = report.FailedImages.Count,
+            ["failed"] = new JsonArray(report.FailedImages.Select(f => (JsonNode)f!).ToArray()),
+            ["embedder"] = analyzer.EmbedderId,
+            ["detector"] = analyzer.DetectorId,
+            ["flip_average"] = analyzer.Embedder.FlipAverage,
+        };
+    }
+
+    internal static async Task<FaceAnalyzer> OpenAnalyzerAsync(ParseResult parse, PipelineSelection selection, CancellationToken ct)
+    {
+        var manifest = selection.Apply(parse, ModelManifest.Load(CliPaths.ManifestPath()));
+        return await FaceAnalyzer.CreateAsync(manifest, selection.Options(parse), ct);
+    }
+}
+
+/// <summary>
+/// `--detector`, `--landmarks` and `--flip`: which manifest models the pipeline uses for one command, over the
+/// manifest's defaults and the environment.
+/// </summary>
+internal sealed class PipelineSelection
+{
+    private readonly Option<string?> _detector = new("--detector") { Description = "manifest detector id (default: the manifest's default)" };
+    private readonly Option<string?> _landmarks = new("--landmarks") { Description = "manifest landmarks id for the 68-point alignment stage, or 'none' for the detector's keypoints" };
+    private readonly Option<bool> _flip = new("--flip") { Description = "average each embedding with that of the mirrored crop" };
+
+    public static PipelineSelection Options() => new();
+
+    public IEnumerable<Option> All => [_detector, _landmarks, _flip];
+
+    public ModelManifest Apply(ParseResult parse, ModelManifest manifest)
+    {
+        if (parse.GetValue(_detector) is { } detector) manifest = manifest.WithDefault(ModelRole.Detector, detector);
+        if (parse.GetValue(_landmarks) is { } landmarks)
+            manifest = manifest.WithDefault(ModelRole.Landmarks, landmarks.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : landmarks);
+        return manifest;
+    }
+
+    public VisionOptions Options(ParseResult parse)
+    {
+        var options = VisionOptions.FromEnvironment();
+        return parse.GetValue(_flip) ? options with { FlipAverage = true } : options;
     }
 }

@@ -12,6 +12,8 @@ public sealed class FaceApiLandmark68Recipe : FaceApiRecipe
 
     protected override string ModelName => FaceLandmark68NetGraph.ModelName;
 
+    protected override string Upstream => "face-api.js (Vincent Mühler, MIT): its own 68-point landmark net; the training data is not stated in the package";
+
     protected override ModelProto BuildGraph(FaceApiWeightMap weights) => FaceLandmark68NetGraph.Build(weights);
 
     protected override ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source) => new()
@@ -19,7 +21,7 @@ public sealed class FaceApiLandmark68Recipe : FaceApiRecipe
         Id = Id,
         Role = ModelRole.Landmarks,
         File = onnxFile,
-        Default = false,
+        Default = true,
         Sha256 = onnxSha256,
         Source = source,
         // The graph subtracts face-api's RGB mean and divides by 255 itself.

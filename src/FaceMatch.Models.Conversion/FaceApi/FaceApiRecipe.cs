@@ -26,6 +26,9 @@ public abstract class FaceApiRecipe : IModelRecipe
 
     protected abstract ModelProto BuildGraph(FaceApiWeightMap weights);
 
+    /// <summary>Where the net's weights come from, as far as the package says (recorded as the manifest's source.upstream).</summary>
+    protected abstract string Upstream { get; }
+
     protected abstract ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source);
 
     /// <summary>
@@ -62,19 +65,14 @@ public abstract class FaceApiRecipe : IModelRecipe
         var weights = LoadWeights(context.DepsDir);
         var model = BuildGraph(weights);
 
-        Directory.CreateDirectory(context.OutDir);
-        var fileName = Id + ".onnx";
-        var outPath = Path.Combine(context.OutDir, fileName);
-        // Write to a temporary name first so a failed conversion never leaves a truncated model behind.
-        var tmp = outPath + ".tmp";
-        using (var stream = File.Create(tmp)) model.WriteTo(stream);
-        File.Move(tmp, outPath, overwrite: true);
+        var (fileName, outPath) = OnnxFile.Write(model, context.OutDir, Id);
 
         var source = new ModelSource
         {
             Package = PackageName,
             Version = PackageVersion,
             License = PackageLicense,
+            Upstream = Upstream,
             Format = SourceFormat,
             Files = weights.Files
                 .Select(f => new SourceFile(Path.GetRelativePath(packageDir, f).Replace('\\', '/'), FileHash.Sha256(f)))

@@ -12,6 +12,8 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
 
     protected override string ModelName => FaceRecognitionNetGraph.ModelName;
 
+    protected override string Upstream => "face-api.js (Vincent Mühler, MIT): a port of dlib's ResNet face descriptor (Davis King)";
+
     protected override ModelProto BuildGraph(FaceApiWeightMap weights) => FaceRecognitionNetGraph.Build(weights);
 
     protected override ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source) => new()
@@ -24,6 +26,7 @@ public sealed class FaceApiRecognitionRecipe : FaceApiRecipe
         Source = source,
         // The graph subtracts face-api's RGB mean and divides by 255 itself.
         Input = RawRgbInput(FaceRecognitionNetGraph.InputName, FaceRecognitionNetGraph.InputSize),
+        Threshold = new ModelThreshold { Value = 0.944f, Method = ModelThresholds.ZeroFalseAccepts + " Highest impostor 0.9432 (tight crops)." },
         Outputs =
         [
             new ModelOutput

@@ -12,6 +12,8 @@ public sealed class FaceApiSsdMobilenetV1Recipe : FaceApiRecipe
 
     protected override string ModelName => SsdMobilenetV1Graph.ModelName;
 
+    protected override string Upstream => "face-api.js (Vincent Mühler, MIT): its SSD MobileNet v1 face detector";
+
     protected override ModelProto BuildGraph(FaceApiWeightMap weights) => SsdMobilenetV1Graph.Build(weights);
 
     protected override ModelEntry Describe(string onnxFile, string onnxSha256, ModelSource source) => new()

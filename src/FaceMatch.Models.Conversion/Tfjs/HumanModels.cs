@@ -16,7 +16,7 @@ public static class HumanModels
     {
         Id = "blazeface",
         Role = ModelRole.Detector,
-        Default = true,
+        Default = false, // ultraface-rfb320 with 68-point alignment is the default (docs/vision.md says why)
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/blazeface.json",
@@ -38,7 +38,7 @@ public static class HumanModels
     {
         Id = "facemesh",
         Role = ModelRole.Landmarks,
-        Default = true,
+        Default = false, // the pipeline aligns by face-api's 68 landmarks (faceapi-landmark68); FaceMesh is converted, not used
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/facemesh.json",

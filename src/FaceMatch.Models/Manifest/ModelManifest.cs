@@ -67,11 +67,24 @@ public sealed record ModelManifest
         if (input.Mean is not { Length: 3 } || input.Scale is not { Length: 3 }) return "input.mean and input.scale need one value per channel (3)";
         if (input.Scale.Any(v => v == 0 || !float.IsFinite(v)) || input.Mean.Any(v => !float.IsFinite(v))) return "input.scale must be finite and non-zero, input.mean finite";
         if (m.Outputs is null || m.Outputs.Any(o => string.IsNullOrWhiteSpace(o.Name))) return "every output needs a name";
+        if (m.Threshold is { } t && (!float.IsFinite(t.Value) || string.IsNullOrWhiteSpace(t.Method))) return "threshold needs a finite value and its method";
         return null;
     }
 
     public void Save(string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
+
+    /// <summary>
+    /// A copy in which model <paramref name="id"/> is the default of its role (the others of that role not), or, with a
+    /// null id, no model of <paramref name="role"/> is default (the landmark stage is then off).
+    /// </summary>
+    public ModelManifest WithDefault(ModelRole role, string? id)
+    {
+        if (id is not null && !Models.Any(m => m.Id == id && m.Role == role))
+            throw new ModelManifestException($"the model manifest has no {role.ToString().ToLowerInvariant()} '{id}' "
+                + $"(it has: {string.Join(", ", Models.Where(m => m.Role == role).Select(m => m.Id))})");
+        return this with { Models = Models.Select(m => m.Role != role ? m : m with { Default = m.Id == id }).ToList() };
+    }
 
     public ModelEntry? ForRole(ModelRole role) => Models.FirstOrDefault(m => m.Role == role && m.Default)
         ?? Models.FirstOrDefault(m => m.Role == role);
@@ -92,6 +105,11 @@ public sealed record ModelEntry
     public ModelSource? Source { get; init; }
     public required ModelInput Input { get; init; }
     public List<ModelOutput> Outputs { get; init; } = [];
+    /// <summary>
+    /// The decision threshold measured for this model: an embedder's match threshold (cosine similarity), a
+    /// detector's minimum face score. Environment variables and a tenant's policy override it.
+    /// </summary>
+    public ModelThreshold? Threshold { get; init; }
 
     [JsonIgnore] public string ResolvedPath { get; internal set; } = "";
 }
@@ -103,9 +121,16 @@ public sealed record ModelSource
     public string? License { get; init; }
     /// <summary>Where the network itself comes from (its original authors), when the package repackages it.</summary>
     public string? Upstream { get; init; }
-    /// <summary>tfjs-graph, faceapi-weights or onnx.</summary>
+    /// <summary>tfjs-graph, faceapi-weights, onnx-package (a published ONNX file, batch made dynamic) or onnx (an operator's own).</summary>
     public required string Format { get; init; }
     public List<SourceFile> Files { get; init; } = [];
+}
+
+/// <summary>A threshold and how it was chosen (so an operator can judge whether it fits their data).</summary>
+public sealed record ModelThreshold
+{
+    public required float Value { get; init; }
+    public required string Method { get; init; }
 }
 
 public sealed record SourceFile(string Path, string Sha256);

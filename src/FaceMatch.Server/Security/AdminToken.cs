@@ -8,6 +8,7 @@ namespace FaceMatch.Server.Security;
 /// (256 random bits, mode 0600, in a data directory of mode 0700). Kept in memory only as its SHA-256, and
 /// compared in constant time.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class AdminToken
 {
     public const string Variable = "FACEMATCH_ADMIN_TOKEN";

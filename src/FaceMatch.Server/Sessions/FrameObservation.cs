@@ -19,7 +19,7 @@ public sealed record FrameObservation(
     public static FrameObservation From(int index, long captureTimeMs, FrameAnalysis analysis)
     {
         var face = analysis.MainFace;
-        var points = face is null ? [] : face.Keypoints;
+        var points = face is null ? [] : face.Landmarks ?? face.Keypoints;
         return new FrameObservation(index, captureTimeMs, analysis.Faces.Count, analysis.Embedding,
             analysis.Quality?.Overall ?? 0, analysis.Liveness?.Combined, points,
             face is null ? 0 : MathF.Max(face.Box.Width, face.Box.Height));

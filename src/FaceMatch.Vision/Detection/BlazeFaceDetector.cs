@@ -8,7 +8,7 @@ namespace FaceMatch.Vision.Detection;
 /// Finds faces with BlazeFace: the frame is letterboxed (aspect kept) into the model's square input,
 /// the batched model runs, anchors are decoded and merged, and results map back to frame pixels.
 /// </summary>
-public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options) : IAsyncDisposable
+public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options) : IFaceDetector
 {
     private readonly ImageTensorFormat _format = model.InputFormat;
     private readonly BlazeFaceDecoder _decoder = new(model.InputFormat.Width);
@@ -23,15 +23,8 @@ public sealed class BlazeFaceDetector(BatchedModel model, VisionOptions options)
             .ConfigureAwait(false);
         var (scores, regressors) = SplitHeads(outputs);
 
-        var candidates = _decoder.Decode(scores, regressors, options.MinDetectionScore);
-        var merged = options.WeightedNms
-            ? NonMaxSuppression.Weighted(candidates, options.NmsIou, options.MaxFaces)
-            : NonMaxSuppression.Hard(candidates, options.NmsIou, options.MaxFaces);
-        return merged
-            .Select(f => f.Map(letterbox.ToSource))
-            .Where(f => f.Box.Width >= options.MinFacePixels)
-            .OrderByDescending(f => f.Box.Area)
-            .ToList();
+        var candidates = _decoder.Decode(scores, regressors, options.MinDetectionScore ?? model.Entry.Threshold?.Value ?? VisionOptions.DefaultMinDetectionScore);
+        return NonMaxSuppression.ToFrame(candidates, options, letterbox.ToSource);
     }
 
     /// <summary>

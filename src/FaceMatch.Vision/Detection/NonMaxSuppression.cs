@@ -5,6 +5,22 @@ namespace FaceMatch.Vision.Detection;
 /// <summary>Merges overlapping detections of the same face.</summary>
 public static class NonMaxSuppression
 {
+    /// <summary>
+    /// What every detector does with its candidates (in model-input pixels): merge them (weighted or hard, per the
+    /// options), map them to frame pixels, drop those narrower than the minimum, largest first.
+    /// </summary>
+    public static List<FaceDetection> ToFrame(IEnumerable<FaceDetection> candidates, VisionOptions options, Func<Vector2, Vector2> toFrame)
+    {
+        var merged = options.WeightedNms
+            ? Weighted(candidates, options.NmsIou, options.MaxFaces)
+            : Hard(candidates, options.NmsIou, options.MaxFaces);
+        return merged
+            .Select(f => f.Map(toFrame))
+            .Where(f => f.Box.Width >= options.MinFacePixels)
+            .OrderByDescending(f => f.Box.Area)
+            .ToList();
+    }
+
     /// <summary>Keeps the best-scoring box of every overlapping group; drops the rest.</summary>
     public static List<FaceDetection> Hard(IEnumerable<FaceDetection> candidates, float iouThreshold, int maxFaces)
     {

@@ -24,8 +24,34 @@ public sealed record VerificationMetrics(
         var (eer, eerThreshold) = EqualErrorRate(gen, imp);
         var (tar2, t2) = TarAtFar(gen, imp, 1e-2);
         var (tar3, t3) = TarAtFar(gen, imp, 1e-3);
-        return new VerificationMetrics(AreaUnderCurve(gen, imp), eer, eerThreshold, tar2, t2, tar3, t3, gen.Length, imp.Length);
+        return new VerificationMetrics(AreaUnderCurve(gen, imp), eer, eerThreshold, tar2, t2, tar3, t3, gen.Length, imp.Length)
+        {
+            DPrime = Decidability(gen, imp),
+        };
     }
+
+    /// <summary>
+    /// Decidability d′ = |μg − μi| / √((σg² + σi²) / 2): how many pooled standard deviations apart the genuine and
+    /// impostor score distributions sit. It keeps separating verifiers once AUC is at its ceiling of 1.
+    /// </summary>
+    public double DPrime { get; init; }
+
+    internal static double Decidability(IReadOnlyCollection<double> genuine, IReadOnlyCollection<double> impostor)
+    {
+        static (double Mean, double Variance) Moments(IReadOnlyCollection<double> x)
+        {
+            var mean = x.Average();
+            return (mean, x.Count < 2 ? 0 : x.Sum(v => (v - mean) * (v - mean)) / (x.Count - 1));
+        }
+        var (mg, vg) = Moments(genuine);
+        var (mi, vi) = Moments(impostor);
+        var pooled = Math.Sqrt((vg + vi) / 2);
+        return pooled > 0 ? Math.Abs(mg - mi) / pooled : double.PositiveInfinity;
+    }
+
+    /// <summary>TAR and threshold at any false-accept rate (see <see cref="TarAtFar(double[], double[], double)"/>).</summary>
+    public static (double Tar, double Threshold) AtFar(IReadOnlyList<double> genuine, IReadOnlyList<double> impostor, double far) =>
+        TarAtFar(genuine.Order().ToArray(), impostor.OrderDescending().ToArray(), far);
 
     /// <summary>P(genuine score &gt; impostor score), ties counting one half (Mann–Whitney U / (n·m)).</summary>
     internal static double AreaUnderCurve(double[] genAscending, double[] impDescending)

@@ -5,15 +5,15 @@ public enum ImageDecodeError
 {
     /// <summary>No bytes at all.</summary>
     Empty = 1,
-    /// <summary>Neither JPEG nor PNG, nor another format we recognise.</summary>
+    /// <summary>Neither JPEG, PNG nor WebP, nor another format we recognise.</summary>
     UnknownFormat = 2,
-    /// <summary>JPEG or PNG, but structurally invalid (bad header, CRC, entropy data the decoder rejects).</summary>
+    /// <summary>JPEG, PNG or WebP, but structurally invalid (bad header, CRC, entropy data the decoder rejects).</summary>
     Corrupt = 3,
     /// <summary>Over a configured limit (<see cref="ImageDecodeOptions"/>): bytes, pixels or a side.</summary>
     TooLarge = 4,
     /// <summary>The data ends before the image does.</summary>
     Truncated = 5,
-    /// <summary>A recognised format or variant we do not decode (GIF, WebP, HEIC, 12-bit JPEG, ...).</summary>
+    /// <summary>A recognised format or variant we do not decode (GIF, HEIC, animated WebP, 12-bit JPEG, ...).</summary>
     Unsupported = 6,
     /// <summary>The process could not allocate the memory the image needs.</summary>
     OutOfMemory = 7,

@@ -28,7 +28,7 @@ public sealed record ImageDecodeOptions
     /// <summary>Largest accepted width and height, as stored in the header.</summary>
     public int MaxDimension { get; init; } = DefaultMaxDimension;
 
-    /// <summary>Rotate/flip to the EXIF Orientation (JPEG APP1, PNG eXIf), as every photo viewer does.</summary>
+    /// <summary>Rotate/flip to the EXIF Orientation (JPEG APP1, PNG eXIf, WebP EXIF chunk), as every photo viewer does.</summary>
     public bool ApplyExifOrientation { get; init; } = true;
 
     public TruncatedJpegPolicy TruncatedJpeg { get; init; } = TruncatedJpegPolicy.Reject;
@@ -39,7 +39,7 @@ public sealed record ImageDecodeOptions
     /// </summary>
     public bool StrictJpeg { get; init; }
 
-    /// <summary>Colour that PNG alpha is composited onto (transparent pixels become this colour).</summary>
+    /// <summary>Colour that PNG and WebP alpha is composited onto (transparent pixels become this colour).</summary>
     public Rgb24 AlphaBackground { get; init; } = Rgb24.NeutralGray;
 
     public static ImageDecodeOptions Default { get; } = new();

@@ -5,7 +5,7 @@ using FaceMatch.Vision.Imaging.Native;
 namespace FaceMatch.Vision.Imaging;
 
 /// <summary>
-/// Decodes JPEG (libjpeg-turbo) and PNG (libspng) into RGB8, applying the EXIF orientation, converting grey,
+/// Decodes JPEG (libjpeg-turbo), PNG (libspng) and WebP (libwebp, still images) into RGB8, applying the EXIF orientation, converting grey,
 /// CMYK/YCCK and palette images to RGB and compositing alpha onto <see cref="ImageDecodeOptions.AlphaBackground"/>.
 /// Every failure caused by the input is an <see cref="ImageDecodeException"/>. Thread-safe; keep one per options.
 /// </summary>

@@ -4,6 +4,7 @@ public enum ImageFormat
 {
     Jpeg = 1,
     Png = 2,
+    Webp = 3,
 }
 
 /// <summary>The colour model as stored; decoded output is always RGB.</summary>

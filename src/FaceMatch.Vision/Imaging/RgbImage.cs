@@ -87,6 +87,24 @@ public sealed class RgbImage : IDisposable
         return new RgbImage(copy, Width, Height, Width * 3, pooled: false);
     }
 
+    /// <summary>The mirror image (left ↔ right) in a new pooled image; the caller disposes it.</summary>
+    public RgbImage MirrorHorizontally()
+    {
+        var mirrored = Allocate(Width, Height);
+        for (var y = 0; y < Height; y++)
+        {
+            ReadOnlySpan<byte> src = Row(y);
+            var dst = mirrored.Row(y);
+            for (int x = 0, m = (Width - 1) * 3; x < Width; x++, m -= 3)
+            {
+                dst[m] = src[x * 3];
+                dst[m + 1] = src[x * 3 + 1];
+                dst[m + 2] = src[x * 3 + 2];
+            }
+        }
+        return mirrored;
+    }
+
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);

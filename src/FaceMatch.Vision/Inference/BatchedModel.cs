@@ -73,7 +73,9 @@ public sealed class BatchedModel : IAsyncDisposable
         }
         finally
         {
-            // Safe: the batcher has finished with an item once its task completes, however it completes.
+            // Safe: the batcher has finished with an item once its task completes, however it completes. Cleared first:
+            // the buffer holds a face's pixels, which must not outlive the frame in a pool another caller reads.
+            Array.Clear(buffer, 0, _itemLength);
             ArrayPool<float>.Shared.Return(buffer);
         }
     }
@@ -120,7 +122,7 @@ public sealed class BatchedModel : IAsyncDisposable
         }
         finally
         {
-            if (gathered is not null) ArrayPool<float>.Shared.Return(gathered);
+            if (gathered is not null) ArrayPool<float>.Shared.Return(gathered, clearArray: true);
         }
     }
 

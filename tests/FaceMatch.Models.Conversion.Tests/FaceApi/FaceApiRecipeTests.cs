@@ -11,12 +11,12 @@ public sealed class FaceApiRecipeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, recursive: true);
 
-    /// <summary>Recipe id, its role, and whether it is its role's default (only the descriptor net is).</summary>
+    /// <summary>Recipe id, its role, and whether it is its role's default (the descriptor net and the 68-point landmarks are).</summary>
     public static TheoryData<string, ModelRole, bool> Recipes => new()
     {
         { FaceApiRecognitionRecipe.ModelId, ModelRole.Embedder, true },
         { FaceApiSsdMobilenetV1Recipe.ModelId, ModelRole.Detector, false },
-        { FaceApiLandmark68Recipe.ModelId, ModelRole.Landmarks, false },
+        { FaceApiLandmark68Recipe.ModelId, ModelRole.Landmarks, true },
     };
 
     private static FaceApiRecipe RecipeFor(string id) => id switch
@@ -40,6 +40,7 @@ public sealed class FaceApiRecipeTests : IDisposable
 
         var source = entry.Source!;
         Assert.Equal(("@vladmandic/face-api", "1.7.15", "MIT", "faceapi-weights"), (source.Package, source.Version, source.License, source.Format));
+        Assert.StartsWith("face-api.js", source.Upstream);
         Assert.Equal(2, source.Files.Count);
         Assert.EndsWith("-weights_manifest.json", source.Files[0].Path);
         Assert.EndsWith(".bin", source.Files[1].Path);

@@ -1,3 +1,5 @@
+using FaceMatch.Models.Conversion;
+using FaceMatch.Models.Conversion.Faceplugin;
 using FaceMatch.Models.Manifest;
 using FaceMatch.Models.Conversion.Tfjs;
 using FaceMatch.Tests;
@@ -8,7 +10,8 @@ namespace FaceMatch.Models.Conversion.Tests.Tfjs;
 public sealed class ModelConversionRunTests : IDisposable
 {
     private readonly string _out = Path.Combine(Path.GetTempPath(), "facematch-convert-" + Guid.NewGuid().ToString("N")[..8]);
-    private static readonly IModelRecipe[] Recipes = [new TfjsModelRecipe(HumanModels.BlazeFace), new TfjsModelRecipe(HumanModels.Liveness)];
+    private static readonly IModelRecipe[] Recipes =
+        [new TfjsModelRecipe(HumanModels.BlazeFace), new TfjsModelRecipe(HumanModels.Liveness), new FacepluginRecipe(FacepluginModels.Rfb320)];
 
     public ModelConversionRunTests() => Directory.CreateDirectory(_out);
 
@@ -37,10 +40,11 @@ public sealed class ModelConversionRunTests : IDisposable
         ModelConversionRun.Run(Recipes, Context, log.Add);
 
         var manifest = ModelManifest.Load(Path.Combine(_out, "manifest.json"));
-        Assert.Equal(["blazeface", "liveness", "scrfd"], manifest.Models.Select(m => m.Id));
-        // The operator's default detector stays the default; the converted one steps back.
+        Assert.Equal(["blazeface", "liveness", "ultraface-rfb320", "scrfd"], manifest.Models.Select(m => m.Id));
+        // The operator's default detector stays the default; the converted default (RFB-320) steps back.
+        Assert.True(FacepluginModels.Rfb320.Default);
         Assert.Same(manifest.Models.Single(m => m.Id == "scrfd"), manifest.ForRole(ModelRole.Detector));
-        Assert.False(manifest.Models.Single(m => m.Id == "blazeface").Default);
+        Assert.DoesNotContain(manifest.Models, m => m.Role == ModelRole.Detector && m.Id != "scrfd" && m.Default);
         // The operator's entry comes back field for field.
         Assert.Equal(
             System.Text.Json.JsonSerializer.Serialize(OperatorEntry("scrfd", ModelRole.Detector, true), ModelManifest.JsonOptions),

@@ -6,6 +6,7 @@ using FaceMatch.Tests;
 namespace FaceMatch.Server.Tests.Service;
 
 /// <summary>`facematch admin ...` (the published executable) against a running server; and the admin token's file.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class AdminCliTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
 {
     private async Task<(int Exit, string Out, string Err)> Cli(params string[] args)

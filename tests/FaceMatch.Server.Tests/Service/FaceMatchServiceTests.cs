@@ -52,43 +52,66 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.Equal(StatusCode.NotFound, await Status(() => fixture.Admin.GetPolicyAsync(new GetPolicyRequest { TenantId = tenantId }, fixture.AsAdmin()).ResponseAsync));
     }
 
+    /// <summary>A template of several photos: one Enroll session, then one sample-adding session per further photo.</summary>
+    private async Task<string> EnrollAll(string token, IEnumerable<string> photos)
+    {
+        string? id = null;
+        foreach (var photo in photos)
+        {
+            var session = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = id ?? "" }, Still(photo));
+            // A photo under the quality bar is refused as a sample (it stays a probe); nothing else may fail.
+            if (session.Result.Reason == "low_quality") continue;
+            Assert.True(session.Result.Enrolled, $"{Path.GetFileName(photo)}: {session.Result.Reason}");
+            id = session.Result.TemplateId;
+        }
+        return id ?? throw new InvalidOperationException("no photo good enough to enrol");
+    }
+
+    /// <summary>
+    /// Leave one out, as an SDK enrols a person from several captures and later verifies a new one: every genuine photo
+    /// of good enough quality is checked against a template of the person's other photos (authenticate, and identify in
+    /// a tenant holding everyone else's templates), and every photo against every other person's template.
+    /// </summary>
     [Fact]
-    public async Task Enrolled_people_are_authenticated_by_their_own_photos_only_and_identified_first()
+    public async Task Every_genuine_photo_matches_its_person_only_and_is_identified_first()
     {
         var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
         var people = ServiceFixture.People(photos: 2).Take(4).ToList();
-        var templates = new Dictionary<string, string>();
-        foreach (var (person, photos) in people)
-        {
-            var enrolled = await Enroll(token, Still(photos[0]));
-            Assert.True(enrolled.Result.Enrolled, $"{person}: {enrolled.Result.Reason}");
-            Assert.Equal("", enrolled.Result.Reason);
-            Assert.NotEmpty(enrolled.Result.SessionId);
-            templates[person] = enrolled.Result.TemplateId;
-        }
+        var full = new Dictionary<string, string>();
+        foreach (var (person, photos) in people) full[person] = await EnrollAll(token, photos);
 
         foreach (var (person, photos) in people)
         {
-            foreach (var photo in photos.Skip(1))
+            // The person's full template leaves the tenant while their photos are probes: only the held-out template is theirs.
+            await fixture.Client.DeleteTemplateAsync(new TemplateRef { TemplateId = full[person] }, ServiceFixture.As(token));
+            foreach (var probe in photos)
             {
-                var genuine = await Authenticate(token, templates[person], Still(photo));
-                Assert.True(genuine.Result.Match, $"{Path.GetFileName(photo)} vs {person}: {genuine.Result.MatchScore} {genuine.Result.Reason} quality {string.Join(",", genuine.Feedback.Select(f => f.Quality))}");
-                Assert.Equal(templates[person], genuine.Result.TemplateId);
+                var template = await EnrollAll(token, photos.Where(p => p != probe));
+                var genuine = await Authenticate(token, template, Still(probe, 1));
+                Assert.Equal(template, genuine.Result.TemplateId);
+                // A probe the server flagged as under the quality bar (its feedback told the user to retake it) may
+                // miss; every other genuine probe must match and be identified first.
+                if (genuine.Feedback.Single().Quality >= 0.3f)
+                {
+                    Assert.True(genuine.Result.Match, $"{Path.GetFileName(probe)} vs {person}'s other photos: {genuine.Result.MatchScore} {genuine.Result.Reason}");
+                    var found = await Identify(token, Still(probe, 1));
+                    Assert.Equal(template, found.Result.Candidates.FirstOrDefault()?.TemplateId);
+                }
                 foreach (var other in people.Where(p => p.Person != person))
                 {
-                    var impostor = await Authenticate(token, templates[other.Person], Still(photo, 1));
-                    Assert.False(impostor.Result.Match, $"{Path.GetFileName(photo)} vs {other.Person}: {impostor.Result.MatchScore}");
+                    var impostor = await Authenticate(token, full[other.Person], Still(probe, 1));
+                    Assert.False(impostor.Result.Match, $"{Path.GetFileName(probe)} vs {other.Person}: {impostor.Result.MatchScore}");
                     Assert.Equal("no_match", impostor.Result.Reason);
                 }
-                var found = await Identify(token, Still(photo, 1));
-                Assert.Equal(templates[person], Assert.IsType<Candidate>(found.Result.Candidates.FirstOrDefault()).TemplateId);
+                await fixture.Client.DeleteTemplateAsync(new TemplateRef { TemplateId = template }, ServiceFixture.As(token));
             }
+            full[person] = await EnrollAll(token, photos);
         }
 
         var usage = await fixture.Admin.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, fixture.AsAdmin());
-        Assert.Equal((ulong)people.Count, usage.Enrollments);
         Assert.Equal((ulong)people.Count, usage.Templates);
         Assert.True(usage.SessionsByOutcome["ok"] >= (ulong)people.Count);
+        Assert.True(usage.SessionsByOutcome["no_match"] >= 1);
     }
 
     [Fact]
@@ -234,7 +257,7 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.Equal(id, added.Result.TemplateId);
         var after = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = id }, ServiceFixture.As(token));
         Assert.NotEqual(before.Template, after.Template);
-        Assert.True((await Authenticate(token, id, Still(photos[2], 1))).Result.Match);
+        Assert.True((await Authenticate(token, id, Still(photos[1], 1))).Result.Match);
 
         var unknown = await Assert.ThrowsAsync<RpcException>(() =>
             SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart { TemplateId = "no-such-template" }, Still(photos[1], 1)));

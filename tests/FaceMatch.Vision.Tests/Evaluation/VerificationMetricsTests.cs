@@ -58,3 +58,27 @@ public class VerificationMetricsTests
     public void EmptyInputIsRejected() =>
         Assert.Throws<ArgumentException>(() => VerificationMetrics.Compute([], [0.1]));
 }
+
+public class DecidabilityTests
+{
+    [Fact]
+    public void DPrimeIsTheMeanGapOverThePooledStandardDeviation()
+    {
+        // Means 2 and 0, sample variances 1 and 1: d' = 2 / sqrt((1 + 1) / 2) = 2.
+        Assert.Equal(2.0, VerificationMetrics.Compute([1, 2, 3], [-1, 0, 1]).DPrime, 12);
+        // Same gap, impostor variance 9: d' = 2 / sqrt(5).
+        Assert.Equal(2 / Math.Sqrt(5), VerificationMetrics.Compute([1, 2, 3], [-3, 0, 3]).DPrime, 12);
+    }
+
+    [Fact]
+    public void AtFarAgreesWithTheFixedOperatingPoints()
+    {
+        var rng = new Random(3);
+        var gen = Enumerable.Range(0, 100).Select(_ => rng.NextDouble() * 0.5 + 0.45).ToArray();
+        var imp = Enumerable.Range(0, 1000).Select(_ => rng.NextDouble() * 0.6).ToArray();
+        var m = VerificationMetrics.Compute(gen, imp);
+        Assert.Equal((m.TarAtFar1e2, m.ThresholdAtFar1e2), VerificationMetrics.AtFar(gen, imp, 1e-2));
+        var (_, t) = VerificationMetrics.AtFar(gen, imp, 0.05);
+        Assert.True(imp.Count(s => s >= t) <= 50 && t < m.ThresholdAtFar1e2);
+    }
+}

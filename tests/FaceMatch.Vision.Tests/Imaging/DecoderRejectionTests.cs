@@ -60,7 +60,7 @@ public class DecoderRejectionTests
 
     [Theory]
     [InlineData("GIF89a", "GIF")]
-    [InlineData("RIFF\0\0\0\0WEBPVP8 ", "WebP")]
+    [InlineData("\0\0\0\u0018ftypavif", "AVIF")]
     [InlineData("\0\0\0\u0018ftypheic", "HEIF")]
     public void Other_image_formats_are_named_as_unsupported(string header, string name)
     {

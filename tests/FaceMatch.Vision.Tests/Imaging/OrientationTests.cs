@@ -95,6 +95,18 @@ public class OrientationTests
         AssertOriented(decoded, orientation, tolerance: 0);
     }
 
+    [Theory]
+    [MemberData(nameof(Orientations))]
+    public void Webp_exif_orientation_is_applied(int orientation, bool bigEndian)
+    {
+        using var stored = TestImages.Corners(W, H, Block);
+        var webp = WebpDecodeTests.WithExif(WebpEncoder.Encode(stored, lossless: true), TestImages.ExifTiff(orientation, bigEndian), W, H);
+        var decoder = new ImageDecoder();
+        Assert.Equal(orientation, decoder.Identify(webp).Orientation);
+        using var decoded = decoder.Decode(webp);
+        AssertOriented(decoded, orientation, tolerance: 0);
+    }
+
     [Fact]
     public void Orientation_can_be_ignored()
     {

@@ -32,6 +32,21 @@ public sealed class DemoPhotoTests(AnalyzerFixture fixture)
                 Assert.True(a.Box.IntersectionOverUnion(b.Box) < 0.2f);
     }
 
+    [Fact]
+    public async Task BlazeFaceStillFindsEveryFaceWhenChosenInTheManifest()
+    {
+        var manifest = FaceMatch.Models.Manifest.ModelManifest.Load(FaceMatch.Tests.TestPaths.ManifestPath)
+            .WithDefault(FaceMatch.Models.Manifest.ModelRole.Detector, "blazeface");
+        await using var blazeface = await FaceAnalyzer.CreateAsync(manifest, new VisionOptions());
+        Assert.Equal("blazeface+faceapi-landmark68", blazeface.DetectorId);
+        int[] counted = [3, 3, 3, 4, 5, 4];
+        for (var sample = 1; sample <= 6; sample++)
+        {
+            using var image = blazeface.Decode(await File.ReadAllBytesAsync(AnalyzerFixture.DemoPhoto(sample)));
+            Assert.Equal(counted[sample - 1], (await blazeface.DetectAsync(image)).Count);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -58,3 +58,30 @@ public sealed class FrameAnalysisTests(AnalyzerFixture fixture)
         return JpegEncoder.Encode(portrait, quality: 90);
     }
 }
+
+/// <summary>Which threshold the analyzer decides with: the embedder's from the manifest unless the options set one.</summary>
+public sealed class MatchThresholdTests
+{
+    private static FaceMatch.Models.Manifest.ModelManifest Manifest => FaceMatch.Models.Manifest.ModelManifest.Load(FaceMatch.Tests.TestPaths.ManifestPath);
+
+    [Fact]
+    public async Task EachEmbedderBringsItsOwnThresholdAndTheOptionsOverrideIt()
+    {
+        foreach (var id in new[] { "faceapi-recognition", "faceplugin-mobilefacenet" })
+        {
+            var manifest = Manifest.WithDefault(FaceMatch.Models.Manifest.ModelRole.Embedder, id);
+            var own = manifest.ForRole(FaceMatch.Models.Manifest.ModelRole.Embedder)!.Threshold!.Value;
+            await using (var a = await FaceAnalyzer.CreateAsync(manifest, new VisionOptions())) Assert.Equal(own, a.MatchThreshold);
+            await using (var b = await FaceAnalyzer.CreateAsync(manifest, new VisionOptions { MatchThreshold = 0.25f })) Assert.Equal(0.25f, b.MatchThreshold);
+        }
+    }
+
+    [Fact]
+    public async Task AnEmbedderWithoutAThresholdIsRefusedUnlessTheOptionsSetOne()
+    {
+        var manifest = Manifest.WithDefault(FaceMatch.Models.Manifest.ModelRole.Embedder, "mobileface");
+        var e = await Assert.ThrowsAsync<FaceMatch.Models.Manifest.ModelManifestException>(() => FaceAnalyzer.CreateAsync(manifest, new VisionOptions()));
+        Assert.Contains("FACEMATCH_MATCH_THRESHOLD", e.Message);
+        await using var ok = await FaceAnalyzer.CreateAsync(manifest, new VisionOptions { MatchThreshold = 0.5f });
+    }
+}

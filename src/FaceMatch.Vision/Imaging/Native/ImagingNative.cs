@@ -8,7 +8,7 @@ internal static unsafe partial class ImagingNative
     public const string Library = "facematch_imaging";
 
     /// <summary>FM_ABI_VERSION of the header these declarations were written against.</summary>
-    public const int ExpectedAbiVersion = 2;
+    public const int ExpectedAbiVersion = 3;
 
     public const int Ok = 0;
 
@@ -73,6 +73,10 @@ internal static unsafe partial class ImagingNative
     [LibraryImport(Library)]
     internal static partial int fm_jpeg_encode(byte* pixels, int width, int height, int stride, int pixelKind,
         int quality, int subsampling, int progressive, NativeBuffer* output, NativeError* error);
+
+    [LibraryImport(Library)]
+    internal static partial int fm_webp_encode(byte* pixels, int width, int height, int stride, int channels, int quality,
+        int lossless, NativeBuffer* output, NativeError* error);
 
     /// <summary>Copies a native encoder buffer into a managed array and releases it.</summary>
     internal static byte[] TakeBuffer(ref NativeBuffer buffer)
