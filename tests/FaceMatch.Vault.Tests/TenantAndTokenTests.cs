@@ -13,7 +13,7 @@ public sealed class TenantAndTokenTests : IDisposable
     [Fact]
     public async Task Tenants_and_policies_persist()
     {
-        var policy = new Policy { Liveness = LivenessMode.Advisory, TemplateRetentionDays = 365, DevCaptureRetentionDays = 7, UsageRetentionDays = 730, MatchThreshold = 0.42f };
+        var policy = new Policy { Liveness = LivenessMode.Advisory, TemplateRetentionDays = 365, DevCaptureRetentionDays = 7, UsageRetentionDays = 730, MatchThreshold = 0.42f, LivenessThreshold = 0.7f, DuplicateCheck = true };
         string id;
         await using (var vault = await TestVault.OpenAsync(_dir.Path))
         {

@@ -54,10 +54,12 @@ internal static class AdminCommands
         var captureDays = new Option<uint?>("--dev-capture-retention-days");
         var usageDays = new Option<uint?>("--usage-retention-days") { Description = "At most 730" };
         var threshold = new Option<float?>("--match-threshold") { Description = "0: the server's default" };
+        var livenessThreshold = new Option<float?>("--liveness-threshold") { Description = "Session liveness score for live, 0..1 (0: the server's default)" };
+        var duplicates = new Option<bool?>("--duplicate-check") { Description = "true: Enroll refuses a face already enrolled in the tenant" };
         var policy = new Command("policy", "Read or change a tenant's policy.")
         {
             Leaf("get", "Print the tenant and its policy.", [tenantId], (c, r) => c.GetPolicyAsync(new GetPolicyRequest { TenantId = r.GetValue(tenantId) }, Auth())),
-            Leaf("set", "Change the named fields of the policy; the others keep their values.", [tenantId, liveness, templateDays, captureDays, usageDays, threshold], async (c, r) =>
+            Leaf("set", "Change the named fields of the policy; the others keep their values.", [tenantId, liveness, templateDays, captureDays, usageDays, threshold, livenessThreshold, duplicates], async (c, r) =>
             {
                 var current = (await c.GetPolicyAsync(new GetPolicyRequest { TenantId = r.GetValue(tenantId) }, Auth())).Policy;
                 if (r.GetValue(liveness) is { } l)
@@ -71,6 +73,8 @@ internal static class AdminCommands
                 if (r.GetValue(captureDays) is { } d) current.DevCaptureRetentionDays = d;
                 if (r.GetValue(usageDays) is { } u) current.UsageRetentionDays = u;
                 if (r.GetValue(threshold) is { } m) current.MatchThreshold = m;
+                if (r.GetValue(livenessThreshold) is { } lt) current.LivenessThreshold = lt;
+                if (r.GetValue(duplicates) is { } dc) current.DuplicateCheck = dc;
                 return await c.SetPolicyAsync(new SetPolicyRequest { TenantId = r.GetValue(tenantId), Policy = current }, Auth());
             }),
         };

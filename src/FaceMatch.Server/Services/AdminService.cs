@@ -83,6 +83,8 @@ public sealed class AdminService(FaceMatchVault vault) : Admin.AdminBase
             DevCaptureRetentionDays = tenant.Policy.DevCaptureRetentionDays,
             UsageRetentionDays = tenant.Policy.UsageRetentionDays,
             MatchThreshold = tenant.Policy.MatchThreshold,
+            LivenessThreshold = tenant.Policy.LivenessThreshold,
+            DuplicateCheck = tenant.Policy.DuplicateCheck,
         },
     };
 
@@ -97,6 +99,8 @@ public sealed class AdminService(FaceMatchVault vault) : Admin.AdminBase
             DevCaptureRetentionDays = policy.DevCaptureRetentionDays,
             UsageRetentionDays = policy.UsageRetentionDays,
             MatchThreshold = policy.MatchThreshold,
+            LivenessThreshold = policy.LivenessThreshold,
+            DuplicateCheck = policy.DuplicateCheck,
         };
     }
 }

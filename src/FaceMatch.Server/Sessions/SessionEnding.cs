@@ -39,7 +39,7 @@ public abstract class SessionEnding
                     if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
                     return new AddSamples(who.TenantId, start.TemplateId, vault);
                 }
-                return new Enroll(who.TenantId, vault);
+                return new Enroll(who.TenantId, who.Policy.DuplicateCheck, vault, galleries);
             case SessionKind.Authenticate:
                 if (start.TemplateId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "Authenticate needs start.template_id"));
                 if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
@@ -52,12 +52,20 @@ public abstract class SessionEnding
         }
     }
 
-    private sealed class Enroll(string tenantId, FaceMatchVault vault) : SessionEnding
+    private sealed class Enroll(string tenantId, bool duplicateCheck, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
     {
         public override bool StoresTemplate => true;
 
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
+            // Search before index: a face that already matches a template of the tenant is not enrolled again.
+            if (duplicateCheck && (await galleries.SearchAsync(vault, tenantId, vault.Templates.ProtectProbe(tenantId, embedding), 1).ConfigureAwait(false))
+                    .FirstOrDefault() is { Id: not null } existing && existing.Score >= threshold)
+            {
+                result.Reason = "duplicate";
+                result.Candidates.Add(new Candidate { TemplateId = existing.Id, Score = existing.Score });
+                return result;
+            }
             // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record (and the
             // vault's notification has put the row into the tenant's gallery).
             result.TemplateId = await vault.Templates.AddAsync(tenantId, embedding, model, weight).ConfigureAwait(false);

@@ -23,7 +23,11 @@ public static class SessionLiveness
     public const long MinFrameIntervalMs = 5;
     public const long MaxFrameIntervalMs = 5_000;
 
-    public static LivenessVerdict Decide(IReadOnlyList<FrameObservation> frames, int minFrames, float passiveThreshold)
+    /// <summary>Session score at or above which a session is live when the tenant sets no threshold of its own.</summary>
+    public const float DefaultThreshold = 0.5f;
+
+    /// <param name="threshold">the tenant's liveness threshold for the session score (0: <see cref="DefaultThreshold"/>).</param>
+    public static LivenessVerdict Decide(IReadOnlyList<FrameObservation> frames, int minFrames, float threshold, float passiveThreshold)
     {
         var faced = frames.Where(f => f.HasFace).ToList();
         float? passive = faced.Any(f => f.Liveness is not null) ? faced.Where(f => f.Liveness is not null).Average(f => f.Liveness!.Value) : null;
@@ -49,7 +53,7 @@ public static class SessionLiveness
         // carry no information on print attacks (docs/liveness.md), so they only gate through the tenant's threshold.
         var planarScore = (float)(maxResidual / (maxResidual + PlanarResidual));
         var score = planarScore;
-        if (planarScore < 0.5f) return new(false, score, "moved like a flat object", passive, maxResidual, maxMotion);
+        if (planarScore < (threshold > 0 ? threshold : DefaultThreshold)) return new(false, score, "moved like a flat object", passive, maxResidual, maxMotion);
         if (passive is { } pv && pv < passiveThreshold) return new(false, score, "passive score under the threshold", passive, maxResidual, maxMotion);
         return new(true, score, "", passive, maxResidual, maxMotion);
     }

@@ -16,6 +16,6 @@ internal enum RecordKind : byte
 
 internal static class RecordHeader
 {
-    /// <summary>Newest layout version; readers accept 1..CurrentVersion. Only templates have a v2 (sample weight); other kinds still write v1.</summary>
+    /// <summary>Newest layout version; readers accept 1..CurrentVersion. Templates (sample weight) and tenants (liveness threshold, duplicate check) have a v2; other kinds still write v1.</summary>
     public const byte CurrentVersion = 2;
 }

@@ -27,6 +27,10 @@ public sealed record Policy
     public uint UsageRetentionDays { get; init; }
     /// <summary>0 = server default.</summary>
     public float MatchThreshold { get; init; }
+    /// <summary>Session liveness score (0..1) at or above which a session counts as live; 0 = server default.</summary>
+    public float LivenessThreshold { get; init; }
+    /// <summary>Enrolment refuses a face that already matches a template of the tenant (reason "duplicate").</summary>
+    public bool DuplicateCheck { get; init; }
 
     public static Policy Default { get; } = new();
 
@@ -42,6 +46,8 @@ public sealed record Policy
         if (UsageRetentionDays > MaxUsageRetentionDays) throw new VaultArgumentException($"usage_retention_days must be at most {MaxUsageRetentionDays}");
         if (!float.IsFinite(MatchThreshold) || MatchThreshold < -1 || MatchThreshold > 1)
             throw new VaultArgumentException("match_threshold must be a cosine similarity within -1..1 (0 = server default)");
+        if (!float.IsFinite(LivenessThreshold) || LivenessThreshold < 0 || LivenessThreshold > 1)
+            throw new VaultArgumentException("liveness_threshold must be within 0..1 (0 = server default)");
     }
 }
 

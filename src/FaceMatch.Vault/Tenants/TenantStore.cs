@@ -151,11 +151,13 @@ public sealed class TenantStore
 
     private void Write(OpaqueId id, Tenant tenant)
     {
-        var writer = new RecordWriter(128).Header(RecordKind.Tenant).Raw(id.ToBytes()).String(tenant.Name)
+        // v2 appends the liveness threshold and the duplicate check; v1 records read with both at their defaults.
+        var writer = new RecordWriter(128).Header(RecordKind.Tenant, version: 2).Raw(id.ToBytes()).String(tenant.Name)
             .I64(tenant.Created.ToUnixTimeMilliseconds())
             .U8((byte)tenant.Policy.Liveness).VarUInt(tenant.Policy.TemplateRetentionDays)
             .VarUInt(tenant.Policy.DevCaptureRetentionDays).VarUInt(tenant.Policy.UsageRetentionDays)
-            .F32(tenant.Policy.MatchThreshold);
+            .F32(tenant.Policy.MatchThreshold)
+            .F32(tenant.Policy.LivenessThreshold).U8(tenant.Policy.DuplicateCheck ? (byte)1 : (byte)0);
         var key = StoreKeys.ById(RecordType.Tenant, id);
         _store.Upsert(key, Sealer.Seal(_keys.SystemKey, key, writer.Written));
         _cache[id] = tenant;
@@ -164,7 +166,7 @@ public sealed class TenantStore
     private static Tenant Decode(byte[] plaintext)
     {
         var reader = new RecordReader(plaintext);
-        reader.Header(RecordKind.Tenant);
+        var version = reader.Header(RecordKind.Tenant);
         var id = OpaqueId.FromBytes(reader.Raw(OpaqueId.ByteLength));
         var name = reader.String(MaxNameLength * 4);
         var created = DateTimeOffset.FromUnixTimeMilliseconds(reader.I64());
@@ -176,6 +178,7 @@ public sealed class TenantStore
             UsageRetentionDays = (uint)reader.VarUInt(),
             MatchThreshold = reader.F32(),
         };
+        if (version >= 2) policy = policy with { LivenessThreshold = reader.F32(), DuplicateCheck = reader.U8() != 0 };
         reader.End();
         return new Tenant(id.ToString(), name, policy, created);
     }

@@ -294,4 +294,32 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.DoesNotContain(device, log);
         Assert.Contains(fixture.Serve.Lines, l => l.Contains("session ") && l.Contains(" Authenticate ended ok"));
     }
+
+    [Fact]
+    public async Task Duplicate_enrolment_is_refused_under_the_policy_with_the_existing_template_first()
+    {
+        var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var policy = (await fixture.Admin.GetPolicyAsync(new GetPolicyRequest { TenantId = tenantId }, fixture.AsAdmin())).Policy;
+        policy.DuplicateCheck = true;
+        policy.LivenessThreshold = 0.6f;
+        var updated = await fixture.Admin.SetPolicyAsync(new SetPolicyRequest { TenantId = tenantId, Policy = policy }, fixture.AsAdmin());
+        Assert.True(updated.Policy.DuplicateCheck);
+        Assert.Equal(0.6f, updated.Policy.LivenessThreshold);
+        Assert.Equal(LivenessMode.Advisory, updated.Policy.Liveness);
+
+        var people = ServiceFixture.People(photos: 2);
+        var first = await Enroll(token, Still(people[0].Photos[0]));
+        Assert.True(first.Result.Enrolled);
+        var again = await Enroll(token, Still(people[0].Photos[0]));
+        Assert.False(again.Result.Enrolled);
+        Assert.Equal("duplicate", again.Result.Reason);
+        Assert.Equal(first.Result.TemplateId, again.Result.Candidates[0].TemplateId);
+        // Someone else is not a duplicate.
+        Assert.True((await Enroll(token, Still(people[1].Photos[0]))).Result.Enrolled);
+
+        policy.LivenessThreshold = 1.5f;
+        var bad = await Assert.ThrowsAsync<RpcException>(() => fixture.Admin.SetPolicyAsync(new SetPolicyRequest { TenantId = tenantId, Policy = policy }, fixture.AsAdmin()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, bad.StatusCode);
+        Assert.Contains("liveness_threshold", bad.Status.Detail);
+    }
 }
