@@ -4,14 +4,14 @@ namespace FaceMatch.Server.Sessions;
 public sealed record LivenessVerdict(bool Live, float Score, string Reason, float? Passive, double? PlanarResidual, double? Motion);
 
 /// <summary>
-/// Decides whether a session showed a live face, from the stream itself and the passive per-frame scores:
+/// Decides whether a session showed a live face, from the stream itself:
 /// <list type="bullet">
 /// <item>a face in every frame (a frame without one breaks the chain of evidence);</item>
 /// <item>capture times that increase, a plausible frame interval apart (a replayed file often carries none);</item>
 /// <item>motion a flat object cannot make: over the frames that moved enough to tell, the landmarks' best plane
 /// homography must leave a residual (<see cref="PlanarMotion"/>); a held-up photo or screen leaves almost none;</item>
-/// <item>the passive models' mean score at or above the tenant's threshold.</item>
 /// </list>
+/// The passive models' mean is reported beside the verdict; it does not decide it (docs/liveness.md says why).
 /// docs/liveness.md says what this stops and what it does not.
 /// </summary>
 public static class SessionLiveness
@@ -27,7 +27,7 @@ public static class SessionLiveness
     public const float DefaultThreshold = 0.5f;
 
     /// <param name="threshold">the tenant's liveness threshold for the session score (0: <see cref="DefaultThreshold"/>).</param>
-    public static LivenessVerdict Decide(IReadOnlyList<FrameObservation> frames, int minFrames, float threshold, float passiveThreshold)
+    public static LivenessVerdict Decide(IReadOnlyList<FrameObservation> frames, int minFrames, float threshold)
     {
         var faced = frames.Where(f => f.HasFace).ToList();
         float? passive = faced.Any(f => f.Liveness is not null) ? faced.Where(f => f.Liveness is not null).Average(f => f.Liveness!.Value) : null;
@@ -49,12 +49,11 @@ public static class SessionLiveness
         }
         if (informative == 0) return new(false, 0, "no motion to judge by", passive, null, maxMotion);
 
-        // The session score is the planar evidence alone: the passive models are reported beside it but measured to
-        // carry no information on print attacks (docs/liveness.md), so they only gate through the tenant's threshold.
+        // The session score is the planar evidence alone: the passive models are reported beside it but were measured to
+        // carry no information on print attacks (docs/liveness.md).
         var planarScore = (float)(maxResidual / (maxResidual + PlanarResidual));
         var score = planarScore;
         if (planarScore < (threshold > 0 ? threshold : DefaultThreshold)) return new(false, score, "moved like a flat object", passive, maxResidual, maxMotion);
-        if (passive is { } pv && pv < passiveThreshold) return new(false, score, "passive score under the threshold", passive, maxResidual, maxMotion);
         return new(true, score, "", passive, maxResidual, maxMotion);
     }
 

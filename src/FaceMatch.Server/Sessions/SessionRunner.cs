@@ -112,7 +112,7 @@ public sealed partial class SessionRunner(
         var policy = who.Policy;
         var threshold = policy.MatchThreshold > 0 ? policy.MatchThreshold : analyzer.MatchThreshold;
         var faced = frames.Where(f => f.HasFace).ToList();
-        var verdict = SessionLiveness.Decide(frames, options.MinFramesForLiveness, policy.LivenessThreshold, passiveThreshold: 0);
+        var verdict = SessionLiveness.Decide(frames, options.MinFramesForLiveness, policy.LivenessThreshold);
         var result = new SessionResult { TemplateId = ending.TemplateId ?? "", Live = verdict.Live, LivenessScore = verdict.Score };
         if (faced.Count == 0) return Fail(result, "no_face");
         if (faced.Skip(1).Any(f => Similarity(faced[0].Embedding!, f.Embedding!) < threshold)) return Fail(result, "identity_changed");
