@@ -57,7 +57,6 @@ public sealed class FaceMatchHost : IAsyncDisposable
     }
 
     public FaceMatchServer Server => _server;
-    public FaceMatchVault Vault => _vault;
     public AdminToken AdminToken { get; }
     public FaceAnalyzer? Analyzer => _slots.Analyzer;
     public int TemplatesLoaded { get; private set; }
@@ -66,6 +65,7 @@ public sealed class FaceMatchHost : IAsyncDisposable
     public static async Task<FaceMatchHost> StartAsync(HostSettings settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         settings.Sessions.Validate();
+        // FaceMatchServer.Create checks this too; here it refuses before the vault is opened and recovered.
         settings.Server.EnsureTransportIsSafe();
         AdminToken.EnsurePrivateDirectory(settings.DataDirectory);
         var adminToken = AdminToken.Load(settings.DataDirectory, settings.AdminTokenFromEnvironment);

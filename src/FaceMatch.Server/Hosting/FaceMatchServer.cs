@@ -29,6 +29,7 @@ public sealed class FaceMatchServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _grpcListeners;
     private readonly ListenOptions[] _metricsListeners;
+    // Known once Kestrel has bound (port 0 picks one); the metrics branch of the pipeline compares with it.
     private int _metricsPort = -1;
 
     private FaceMatchServer(WebApplication app, ServerSettings settings, ListenOptions[] grpc, ListenOptions[] metrics)
@@ -110,7 +111,7 @@ public sealed class FaceMatchServer : IAsyncDisposable
         var app = builder.Build();
         FaceMatchServer? server = null;
         // The metrics endpoint answers /metrics and nothing else; the gRPC endpoint never answers it.
-        app.MapWhen(http => server is not null && http.Connection.LocalPort == server.MetricsPortOrUnbound, metrics =>
+        app.MapWhen(http => server is not null && http.Connection.LocalPort == server._metricsPort, metrics =>
         {
             metrics.UseMetricServer("/metrics");
             metrics.Run(http =>
@@ -149,8 +150,6 @@ public sealed class FaceMatchServer : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
-
-    private int MetricsPortOrUnbound => _metricsPort;
 
     private static void ConfigureLimits(KestrelServerLimits limits, ServerSettings settings)
     {

@@ -33,4 +33,7 @@ public sealed record TenantIdentity(TokenGrant Grant, Tenant Tenant) : CallIdent
     public string TenantId => Grant.TenantId;
     public TokenMode Mode => Grant.Mode;
     public Policy Policy => Tenant.Policy;
+
+    /// <summary>The tenant's match threshold, or <paramref name="serverDefault"/> where its policy leaves it at 0.</summary>
+    public float MatchThreshold(float serverDefault) => Policy.MatchThreshold > 0 ? Policy.MatchThreshold : serverDefault;
 }

@@ -27,7 +27,7 @@ public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyz
         var who = (TenantIdentity)CallIdentity.Of(context);
         var a = await EmbedAsync(request.ImageA, "image_a", context.CancellationToken);
         var b = await EmbedAsync(request.ImageB, "image_b", context.CancellationToken);
-        var threshold = who.Policy.MatchThreshold > 0 ? who.Policy.MatchThreshold : analyzer.MatchThreshold;
+        var threshold = who.MatchThreshold(analyzer.MatchThreshold);
         var score = FaceAnalyzer.Similarity(a, b);
         await vault.Usage.RecordCompareAsync(who.TenantId);
         return new CompareResponse { Score = score, Match = score >= threshold, Threshold = threshold };

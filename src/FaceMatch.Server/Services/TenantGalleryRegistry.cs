@@ -49,10 +49,12 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
 
     public void TenantDeleted(string tenantId) => _galleries.Drop(tenantId);
 
-    /// <summary>The tenant's best <paramref name="k"/> templates for a protected probe, each confirmed with the vault.</summary>
-    public async Task<IReadOnlyList<Match>> SearchAsync(FaceMatchVault vault, string tenantId, float[] protectedProbe, int k)
+    /// <summary>The tenant's best <paramref name="k"/> templates for an embedding, each confirmed with the vault.</summary>
+    public async Task<IReadOnlyList<Match>> SearchAsync(FaceMatchVault vault, string tenantId, float[] embedding, int k)
     {
         if (!_galleries.TryGet(tenantId, out var gallery)) return [];
+        // The gallery holds the tenant's protected (rotated) templates: the probe is rotated the same way.
+        var protectedProbe = vault.Templates.ProtectProbe(tenantId, embedding);
         var confirmed = new List<Match>(k);
         // A few extra candidates cover rows dropped during confirmation.
         foreach (var candidate in gallery!.Search(protectedProbe, Math.Min(k + 4, gallery.Options.MaxK)))

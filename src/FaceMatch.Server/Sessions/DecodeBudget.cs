@@ -13,9 +13,6 @@ public sealed class DecodeBudget(long maxPixels)
 {
     private long _inUse;
 
-    public long MaxPixels => maxPixels;
-    public long InUse => Interlocked.Read(ref _inUse);
-
     /// <summary>Admits <paramref name="pixels"/>; dispose the lease when the frame's pixels are gone.</summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED: the budget is spent.</exception>
     public Lease Admit(long pixels)

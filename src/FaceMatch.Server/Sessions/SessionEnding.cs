@@ -36,13 +36,13 @@ public abstract class SessionEnding
             case SessionKind.Enroll:
                 if (start.TemplateId.Length > 0)
                 {
-                    if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+                    await RequireTemplateAsync(vault, who.TenantId, start.TemplateId).ConfigureAwait(false);
                     return new AddSamples(who.TenantId, start.TemplateId, vault);
                 }
                 return new Enroll(who.TenantId, who.Policy.DuplicateCheck, vault, galleries);
             case SessionKind.Authenticate:
                 if (start.TemplateId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "Authenticate needs start.template_id"));
-                if (await vault.Templates.GetAsync(who.TenantId, start.TemplateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+                await RequireTemplateAsync(vault, who.TenantId, start.TemplateId).ConfigureAwait(false);
                 return new Authenticate(who.TenantId, start.TemplateId, vault);
             case SessionKind.Identify:
                 if (start.TopK > MaxTopK) throw new RpcException(new Status(StatusCode.InvalidArgument, $"top_k is at most {MaxTopK}"));
@@ -52,6 +52,11 @@ public abstract class SessionEnding
         }
     }
 
+    private static async Task RequireTemplateAsync(FaceMatchVault vault, string tenantId, string templateId)
+    {
+        if (await vault.Templates.GetAsync(tenantId, templateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
+    }
+
     private sealed class Enroll(string tenantId, bool duplicateCheck, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
     {
         public override bool StoresTemplate => true;
@@ -59,7 +64,7 @@ public abstract class SessionEnding
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
             // Search before index: a face that already matches a template of the tenant is not enrolled again.
-            if (duplicateCheck && (await galleries.SearchAsync(vault, tenantId, vault.Templates.ProtectProbe(tenantId, embedding), 1).ConfigureAwait(false))
+            if (duplicateCheck && (await galleries.SearchAsync(vault, tenantId, embedding, 1).ConfigureAwait(false))
                     .FirstOrDefault() is { Id: not null } existing && existing.Score >= threshold)
             {
                 result.Reason = "duplicate";
@@ -109,7 +114,7 @@ public abstract class SessionEnding
     {
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
-            var matches = await galleries.SearchAsync(vault, tenantId, vault.Templates.ProtectProbe(tenantId, embedding), topK).ConfigureAwait(false);
+            var matches = await galleries.SearchAsync(vault, tenantId, embedding, topK).ConfigureAwait(false);
             // Only candidates that match: ids under the threshold would tell a caller about unrelated people.
             foreach (var m in matches.Where(m => m.Score >= threshold))
                 result.Candidates.Add(new Candidate { TemplateId = m.Id, Score = m.Score });

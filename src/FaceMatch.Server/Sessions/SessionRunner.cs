@@ -28,8 +28,6 @@ public sealed partial class SessionRunner(
     TimeProvider clock,
     ILogger<SessionRunner> logger)
 {
-    public float DefaultMatchThreshold => analyzer.MatchThreshold;
-
     public async Task RunAsync(SessionKind kind, IAsyncStreamReader<SessionRequest> requests, IServerStreamWriter<SessionEvent> events,
         ServerCallContext context)
     {
@@ -83,7 +81,7 @@ public sealed partial class SessionRunner(
 
             var observation = await AnalyzeAsync(frames.Count, message.Frame, cancellationToken).ConfigureAwait(false);
             frames.Add(observation.Frame);
-            if (observation.Frame.Faces == 1 && observation.Frame.Quality >= options.MinQuality) good++;
+            if (IsGood(observation.Frame)) good++;
             await events.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
         }
         return frames;
@@ -110,7 +108,7 @@ public sealed partial class SessionRunner(
     private async Task<SessionResult> FinishAsync(SessionEnding ending, List<FrameObservation> frames, TenantIdentity who)
     {
         var policy = who.Policy;
-        var threshold = policy.MatchThreshold > 0 ? policy.MatchThreshold : analyzer.MatchThreshold;
+        var threshold = who.MatchThreshold(analyzer.MatchThreshold);
         var faced = frames.Where(f => f.HasFace).ToList();
         var verdict = SessionLiveness.Decide(frames, options.MinFramesForLiveness, policy.LivenessThreshold);
         var result = new SessionResult { TemplateId = ending.TemplateId ?? "", Live = verdict.Live, LivenessScore = verdict.Score };
@@ -118,14 +116,20 @@ public sealed partial class SessionRunner(
         if (faced.Skip(1).Any(f => Similarity(faced[0].Embedding!, f.Embedding!) < threshold)) return Fail(result, "identity_changed");
         if (!verdict.Live && policy.Liveness is VaultLiveness.Required or VaultLiveness.Unspecified) return Fail(result, "not_live");
 
-        var good = faced.Where(f => f.Faces == 1 && f.Quality >= options.MinQuality).ToList();
+        var good = faced.Where(IsGood).ToList();
         // A template is only made from good frames; a comparison takes the best there is (the threshold decides).
         if (good.Count < options.MinGoodFrames && !ending.StoresTemplate)
             good = faced.Where(f => f.Faces == 1).OrderByDescending(f => f.Quality).Take(options.GoodFramesToFinish).ToList();
         if (good.Count < options.MinGoodFrames) return Fail(result, "low_quality");
         var embedding = QualityWeightedMean(good);
-        return await ending.CompleteAsync(result, embedding, good.Sum(f => Math.Max(f.Quality, 1e-3f)), analyzer.EmbedderId, threshold).ConfigureAwait(false);
+        return await ending.CompleteAsync(result, embedding, good.Sum(Weight), analyzer.EmbedderId, threshold).ConfigureAwait(false);
     }
+
+    /// <summary>One face, at or above the quality bar: what a template may be made of.</summary>
+    private bool IsGood(FrameObservation frame) => frame.Faces == 1 && frame.Quality >= options.MinQuality;
+
+    /// <summary>A frame's share of a template: its quality, kept above zero so a zero-quality frame still counts.</summary>
+    private static float Weight(FrameObservation frame) => Math.Max(frame.Quality, 1e-3f);
 
     private static SessionResult Fail(SessionResult result, string reason)
     {
@@ -138,7 +142,7 @@ public sealed partial class SessionRunner(
     {
         var mean = new float[good[0].Embedding!.Length];
         foreach (var f in good)
-            TensorPrimitives.MultiplyAdd(f.Embedding!, Math.Max(f.Quality, 1e-3f), mean, mean);
+            TensorPrimitives.MultiplyAdd(f.Embedding!, Weight(f), mean, mean);
         var norm = TensorPrimitives.Norm(mean);
         TensorPrimitives.Divide(mean, norm, mean);
         return mean;
