@@ -16,8 +16,8 @@ namespace FaceMatch.Server.Sessions;
 /// Runs one Enroll, Authenticate or Identify session: the three share everything (the start message, frame limits,
 /// decode admission, per-frame analysis and feedback, the liveness and identity checks) and differ only in how a
 /// session ends (<see cref="SessionEnding"/>). Feedback for a frame is written as soon as the frame is analysed,
-/// before the next one is read. Frames and their pixels live only for the frame's analysis: nothing of them is
-/// written anywhere, whatever the token's mode; only an enrolment's template is stored.
+/// before the next one is read. Frames and their pixels live only for the frame's analysis; only an enrolment's
+/// template is stored, and, for a development token alone, the aligned crops (<see cref="SessionCaptures"/>).
 /// </summary>
 public sealed partial class SessionRunner(
     FaceAnalyzer analyzer,
@@ -45,10 +45,12 @@ public sealed partial class SessionRunner(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of a session must be start"));
             start = requests.Current.Start;
             var ending = await SessionEnding.ForAsync(kind, start, who, vault, galleries).ConfigureAwait(false);
+            var captures = SessionCaptures.For(who.Grant, vault);
 
-            var frames = await ReadFramesAsync(requests, events, limit.Token).ConfigureAwait(false);
+            var frames = await ReadFramesAsync(requests, events, captures, limit.Token).ConfigureAwait(false);
             var result = await FinishAsync(ending, frames, who).ConfigureAwait(false);
             result.SessionId = sessionId;
+            if (captures is not null) await captures.WriteAsync().ConfigureAwait(false);
             await events.WriteAsync(new SessionEvent { Result = result }, context.CancellationToken).ConfigureAwait(false);
             await RecordUsageAsync(kind, who, start, context, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
             LogEnded(logger, sessionId, kind, result.Reason.Length == 0 ? "ok" : result.Reason, frames.Count, watch.Elapsed.TotalMilliseconds);
@@ -60,7 +62,7 @@ public sealed partial class SessionRunner(
     }
 
     private async Task<List<FrameObservation>> ReadFramesAsync(IAsyncStreamReader<SessionRequest> requests,
-        IServerStreamWriter<SessionEvent> events, CancellationToken cancellationToken)
+        IServerStreamWriter<SessionEvent> events, SessionCaptures? captures, CancellationToken cancellationToken)
     {
         var frames = new List<FrameObservation>();
         long bytes = 0;
@@ -79,7 +81,7 @@ public sealed partial class SessionRunner(
             if ((bytes += image.Length) > options.MaxSessionBytes)
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a session takes at most {options.MaxSessionBytes} bytes of frames"));
 
-            var observation = await AnalyzeAsync(frames.Count, message.Frame, cancellationToken).ConfigureAwait(false);
+            var observation = await AnalyzeAsync(frames.Count, message.Frame, captures, cancellationToken).ConfigureAwait(false);
             frames.Add(observation.Frame);
             if (IsGood(observation.Frame)) good++;
             await events.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
@@ -87,11 +89,13 @@ public sealed partial class SessionRunner(
         return frames;
     }
 
-    private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, CancellationToken cancellationToken)
+    private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, SessionCaptures? captures,
+        CancellationToken cancellationToken)
     {
         // Headers first, then the pixels only if the server-wide budget admits them.
         using var lease = admission.Admit(frame.Image.Span);
-        var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, cancellationToken).ConfigureAwait(false);
+        var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, encodeAlignedCrop: captures is not null, cancellationToken).ConfigureAwait(false);
+        captures?.Add(index, analysis);
         var observation = FrameObservation.From(index, frame.CaptureTimeMs, analysis);
         var feedback = new FrameFeedback
         {
