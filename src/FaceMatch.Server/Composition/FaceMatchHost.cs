@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceMatch.Server.Composition;
 
-/// <summary>What the composition root needs to know; <see cref="HostSettings.FromEnvironment"/> reads it.</summary>
+/// <summary>What the composition root needs to know; <see cref="ServeConfiguration.Load"/> reads it for `facematch serve`.</summary>
 public sealed record HostSettings
 {
     public required ServerSettings Server { get; init; }
