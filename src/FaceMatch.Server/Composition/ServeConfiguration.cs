@@ -1,5 +1,5 @@
 using System.Collections;
-using System.Globalization;
+using FaceMatch.Server.Admission;
 using FaceMatch.Server.Hosting;
 using FaceMatch.Server.Sessions;
 using FaceMatch.Vision;
@@ -40,6 +40,11 @@ public static class ServeConfiguration
         ["Sessions:MinGoodFrames"] = SessionOptions.MinGoodFramesVariable,
         ["Sessions:MinQuality"] = SessionOptions.MinQualityVariable,
         ["Sessions:MinFramesForLiveness"] = SessionOptions.LivenessFramesVariable,
+        ["Admission:MaxSessions"] = AdmissionOptions.MaxSessionsVariable,
+        ["Admission:MaxSessionsPerTenant"] = AdmissionOptions.MaxTenantSessionsVariable,
+        ["Admission:MaxConcurrentFrames"] = AdmissionOptions.MaxConcurrentFramesVariable,
+        ["Admission:MaxQueuedFrames"] = AdmissionOptions.MaxQueuedFramesVariable,
+        ["Admission:CongestedQueuedFrames"] = AdmissionOptions.CongestedFramesVariable,
         ["Decoding:BudgetPixels"] = DecodeBudgetVariable,
         ["Decoding:MaxFramePixels"] = MaxFramePixelsVariable,
         ["Retention:SweepMinutes"] = SweepMinutesVariable,
@@ -71,9 +76,10 @@ public static class ServeConfiguration
                 AdminTokenFromEnvironment = environment[Security.AdminToken.Variable] as string,
                 Vision = VisionOptions.FromVariables(values),
                 Sessions = sessions,
-                DecodeBudgetPixels = Long(values, DecodeBudgetVariable, 64_000_000, 1_000_000, 10_000_000_000),
-                MaxFramePixels = Long(values, MaxFramePixelsVariable, 16_000_000, 10_000, 100_000_000),
-                RetentionSweepInterval = TimeSpan.FromMinutes(Long(values, SweepMinutesVariable, 60, 1, 7 * 24 * 60)),
+                Admission = AdmissionOptions.FromVariables(values),
+                DecodeBudgetPixels = SettingValue.Long(values, DecodeBudgetVariable, 64_000_000, 1_000_000, 10_000_000_000),
+                MaxFramePixels = SettingValue.Long(values, MaxFramePixelsVariable, 16_000_000, 10_000, 100_000_000),
+                RetentionSweepInterval = TimeSpan.FromMinutes(SettingValue.Long(values, SweepMinutesVariable, 60, 1, 7 * 24 * 60)),
             };
         }
         catch (ArgumentException e) when (origins.FirstOrDefault(o => e.Message.StartsWith(o.Key, StringComparison.Ordinal)) is { Key: not null } origin)
@@ -113,14 +119,5 @@ public static class ServeConfiguration
             origins[variable] = $"{key} in {path}";
         }
         return (values, origins);
-    }
-
-    private static long Long(IDictionary values, string name, long fallback, long min, long max)
-    {
-        if (values[name] is not string { Length: > 0 } text) return fallback;
-        if (!long.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            throw new ArgumentException($"{name}='{text}' is not a whole number.");
-        if (value < min || value > max) throw new ArgumentException($"{name}={value} is out of range ({min}..{max}).");
-        return value;
     }
 }

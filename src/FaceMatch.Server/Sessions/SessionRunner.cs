@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using FaceMatch.Api.V1;
+using FaceMatch.Server.Admission;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Services;
 using FaceMatch.Vault;
@@ -21,6 +22,8 @@ namespace FaceMatch.Server.Sessions;
 /// </summary>
 public sealed partial class SessionRunner(
     FaceAnalyzer analyzer,
+    SessionAdmission sessionAdmission,
+    AnalysisGate gate,
     FrameAdmission admission,
     FaceMatchVault vault,
     TenantGalleryRegistry galleries,
@@ -32,6 +35,8 @@ public sealed partial class SessionRunner(
         ServerCallContext context)
     {
         var who = (TenantIdentity)CallIdentity.Of(context);
+        // Shed at the door, before the session costs anything: the sessions already admitted keep their latency.
+        using var admitted = sessionAdmission.AdmitSession(who.TenantId);
         var sessionId = Guid.NewGuid().ToString("N");
         var started = clock.GetUtcNow();
         var watch = Stopwatch.StartNew();
@@ -92,7 +97,8 @@ public sealed partial class SessionRunner(
     private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, SessionCaptures? captures,
         CancellationToken cancellationToken)
     {
-        // Headers first, then the pixels only if the server-wide budget admits them.
+        // A place in the bounded analysis queue, then the headers, then the pixels only if the decode budget admits them.
+        using var slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         using var lease = admission.Admit(frame.Image.Span);
         var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, encodeAlignedCrop: captures is not null, cancellationToken).ConfigureAwait(false);
         captures?.Add(index, analysis);
