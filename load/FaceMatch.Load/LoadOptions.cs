@@ -25,6 +25,8 @@ public sealed record LoadOptions
     public bool AllowRemote { get; init; }
     /// <summary>The tenant token Compare needs.</summary>
     public string? Token { get; init; }
+    /// <summary>PEM file of the private CA that issued an https target's certificate (trusted instead of the system's roots).</summary>
+    public string? CaCertificatePath { get; init; }
     /// <summary>The two encoded photos Compare sends.</summary>
     public (byte[] A, byte[] B)? CompareImages { get; init; }
 
@@ -48,7 +50,7 @@ public sealed record LoadOptions
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Target = {Target}, Call = {Call}, Concurrency = {Concurrency}, Requests = {Requests}, Duration = {Duration}, ")
-            .Append($"CallTimeout = {CallTimeout}, AllowRemote = {AllowRemote}, Token = {(Token is null ? "none" : "set")}");
+            .Append($"CallTimeout = {CallTimeout}, AllowRemote = {AllowRemote}, CaCertificatePath = {CaCertificatePath}, Token = {(Token is null ? "none" : "set")}");
         return true;
     }
 }

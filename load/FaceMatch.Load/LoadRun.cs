@@ -27,6 +27,7 @@ public static class LoadRun
             CallTimeout = options.CallTimeout,
             // Validate() already held a remote target to --allow-remote.
             AllowPlaintext = options.AllowRemote,
+            CaCertificates = options.CaCertificatePath is { } ca ? FaceMatchClientOptions.LoadCaCertificates(ca) : null,
             Retry = new FaceMatchRetryOptions { MaxAttempts = 1 },
         });
         Func<CancellationToken, Task> call = options.Call switch

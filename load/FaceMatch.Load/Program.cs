@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FaceMatch.Load;
 
-// facematch-load --target http://127.0.0.1:50051 [--call health|compare] [--concurrency 16] [--requests 10000] [--duration 30] [--allow-remote]
+// facematch-load --target http://127.0.0.1:50051 [--call health|compare] [--concurrency 16] [--requests 10000] [--duration 30] [--allow-remote] [--ca-cert CA.pem]
 //   --call compare also takes --image-a A.jpg --image-b B.jpg and a tenant token (FACEMATCH_TOKEN, or --token).
 // Prints one JSON object (requests, errors, rate, latency percentiles in ms, statuses) and exits 0, or 2 on bad arguments.
 try
@@ -35,6 +35,7 @@ static LoadOptions Parse(string[] args)
             case "--allow-remote": o = o with { AllowRemote = true }; break;
             case "--call": o = o with { Call = Next() switch { "health" => LoadCall.Health, "compare" => LoadCall.Compare, var c => throw new ArgumentException($"--call {c} is not health or compare") } }; break;
             case "--token": o = o with { Token = Next() }; break;
+            case "--ca-cert": o = o with { CaCertificatePath = Next() }; break;
             case "--image-a": imageA = Next(); break;
             case "--image-b": imageB = Next(); break;
             default: throw new ArgumentException($"unknown argument {args[i]}");

@@ -73,7 +73,7 @@ public sealed class FaceMatchAdminClient : IDisposable
         return await _stub.IssueTokenAsync(new IssueTokenRequest { TenantId = tenantId, Mode = mode }, _calls.Unary(cancellationToken));
     }
 
-    /// <summary>Revokes a token at once; false when no live token has that id.</summary>
+    /// <summary>Revokes a token at once; true when a token has that id (revoked now or before), false when none has.</summary>
     public async Task<bool> RevokeTokenAsync(string tokenId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tokenId);

@@ -14,7 +14,8 @@ namespace FaceMatch.Client;
 /// <remarks>
 /// Failed calls throw the server's status as <see cref="Grpc.Core.RpcException"/> (the contract's table: UNAUTHENTICATED,
 /// PERMISSION_DENIED, NOT_FOUND, INVALID_ARGUMENT with a reason, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED; UNAVAILABLE
-/// once the retries of a retried call are spent), <see cref="OperationCanceledException"/> when the caller's token
+/// once the retries of a retried call are spent; INTERNAL for a server certificate that is not trusted),
+/// <see cref="OperationCanceledException"/> when the caller's token
 /// cancelled, and <see cref="ArgumentException"/> for arguments no server would accept. A session that runs but fails
 /// a check (no face, not live, no match) is no error: its <see cref="SessionResult.Reason"/> says why.
 /// </remarks>
@@ -25,6 +26,7 @@ public sealed class FaceMatchClient : IDisposable
     private readonly Health.HealthClient _health;
     private readonly CallSettings _calls;
     private readonly DeviceInfo? _device;
+    private readonly int _framesInFlight;
 
     /// <exception cref="ArgumentException">the options are invalid.</exception>
     public FaceMatchClient(FaceMatchClientOptions options)
@@ -34,6 +36,7 @@ public sealed class FaceMatchClient : IDisposable
         _health = new Health.HealthClient(_channel);
         _calls = new CallSettings(options);
         _device = options.Device?.Clone();
+        _framesInFlight = options.MaxFramesInFlight;
     }
 
     /// <summary>
@@ -132,7 +135,7 @@ public sealed class FaceMatchClient : IDisposable
         SessionStart start, IAsyncEnumerable<SessionFrame> frames, CancellationToken cancellationToken)
     {
         start.Device = _device;
-        return new FaceMatchSession(open(_calls.Session(cancellationToken)), start, frames, cancellationToken);
+        return new FaceMatchSession(open(_calls.Session(cancellationToken)), start, frames, _framesInFlight, cancellationToken);
     }
 
     /// <summary>Closes the channel; sessions still running are cancelled.</summary>

@@ -43,6 +43,13 @@ public sealed class FaceMatchClientOptions
     /// <summary>Deadline of a whole session, from the start message to the result.</summary>
     public TimeSpan SessionTimeout { get; init; } = DefaultSessionTimeout;
 
+    /// <summary>
+    /// Frames a session sends before their feedback is back, 1..30. The server analyses a session's frames one at a
+    /// time, so more only fills buffers; 2 keeps the server busy across one network round trip, and 1 sends each frame
+    /// only after the last one's feedback.
+    /// </summary>
+    public int MaxFramesInFlight { get; init; } = 2;
+
     /// <summary>Retries of the calls that are safe to repeat.</summary>
     public FaceMatchRetryOptions Retry { get; init; } = new();
 
@@ -94,6 +101,7 @@ public sealed class FaceMatchClientOptions
             throw new ArgumentException("Token must be non-empty, without spaces or control characters", nameof(Token));
         CheckTimeout(CallTimeout, nameof(CallTimeout));
         CheckTimeout(SessionTimeout, nameof(SessionTimeout));
+        if (MaxFramesInFlight is < 1 or > 30) throw new ArgumentException("MaxFramesInFlight must be 1..30", nameof(MaxFramesInFlight));
         (Retry ?? throw new ArgumentException("Retry is required", nameof(Retry))).Validate();
     }
 

@@ -9,9 +9,10 @@ namespace FaceMatch.Client;
 /// <summary>
 /// One running Enroll, Authenticate or Identify session: its frames are sent as the source yields them, each
 /// frame's <see cref="FrameFeedback"/> is readable from <see cref="Feedback"/> as soon as the server answers it,
-/// and <see cref="Result"/> completes with the <see cref="SessionResult"/>. The server may end a session before the
-/// source runs out (once it has enough good frames): the source is then no longer read, and its enumerator is
-/// cancelled and disposed.
+/// and <see cref="Result"/> completes with the <see cref="SessionResult"/>. The source is asked for a frame only
+/// while fewer than <see cref="FaceMatchClientOptions.MaxFramesInFlight"/> sent frames await their feedback, so a
+/// camera is read at the pace the server analyses. The server may end a session before the source runs out (once it
+/// has enough good frames): the source is then no longer read, and its enumerator is cancelled and disposed.
 /// </summary>
 /// <remarks>
 /// Disposing a session that has not finished cancels it. Errors surface on <see cref="Result"/>: the server's status
@@ -24,13 +25,16 @@ public sealed class FaceMatchSession : IAsyncDisposable
     private readonly AsyncDuplexStreamingCall<SessionRequest, SessionEvent> _call;
     private readonly Channel<FrameFeedback> _feedback = Channel.CreateUnbounded<FrameFeedback>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _stopSending = new();
+    // One slot per frame that may be sent before its feedback is back.
+    private readonly SemaphoreSlim _window;
     private readonly Task _sending;
     private Exception? _sourceFault;
 
     internal FaceMatchSession(AsyncDuplexStreamingCall<SessionRequest, SessionEvent> call, SessionStart start,
-        IAsyncEnumerable<SessionFrame> frames, CancellationToken cancellationToken)
+        IAsyncEnumerable<SessionFrame> frames, int framesInFlight, CancellationToken cancellationToken)
     {
         _call = call;
+        _window = new SemaphoreSlim(framesInFlight);
         _sending = Task.Run(() => SendAsync(start, frames, cancellationToken));
         Result = ReceiveAsync(cancellationToken);
     }
@@ -51,9 +55,13 @@ public sealed class FaceMatchSession : IAsyncDisposable
         try
         {
             if (!await TryAsync(() => _call.RequestStream.WriteAsync(new SessionRequest { Start = start }, token))) return;
-            await foreach (var frame in frames.WithCancellation(token))
+            await using var source = frames.GetAsyncEnumerator(token);
+            while (true)
             {
+                await _window.WaitAsync(token);
+                if (!await source.MoveNextAsync()) break;
                 if (token.IsCancellationRequested) return;
+                var frame = source.Current;
                 var message = new SessionRequest
                 {
                     Frame = new Frame { Image = ByteString.CopyFrom(frame.Image.Span), CaptureTimeMs = (long)frame.CaptureTime.TotalMilliseconds },
@@ -101,6 +109,7 @@ public sealed class FaceMatchSession : IAsyncDisposable
                 switch (ev.KindCase)
                 {
                     case SessionEvent.KindOneofCase.Feedback:
+                        _window.Release();
                         _feedback.Writer.TryWrite(ev.Feedback);
                         break;
                     case SessionEvent.KindOneofCase.Result:
@@ -142,5 +151,6 @@ public sealed class FaceMatchSession : IAsyncDisposable
         await _sending.ConfigureAwait(false);
         _call.Dispose();
         _stopSending.Dispose();
+        _window.Dispose();
     }
 }

@@ -16,6 +16,7 @@ public sealed class OptionsTests
         Assert.Equal(4, options.Retry.MaxAttempts);
         Assert.Equal([StatusCode.Unavailable], options.Retry.RetryableStatusCodes);
         Assert.False(options.AllowPlaintext);
+        Assert.Equal(2, options.MaxFramesInFlight);
         Assert.Null(options.Token);
     }
 
@@ -72,6 +73,13 @@ public sealed class OptionsTests
             { Address = new Uri("https://h:1"), SessionTimeout = TimeSpan.FromSeconds(seconds) }.Validate()).ParamName);
         new FaceMatchClientOptions { Address = new Uri("https://h:1"), CallTimeout = Timeout.InfiniteTimeSpan, SessionTimeout = Timeout.InfiniteTimeSpan }.Validate();
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(31)]
+    public void Frames_in_flight_are_bounded(int frames) =>
+        Assert.Equal("MaxFramesInFlight", Assert.Throws<ArgumentException>(() => new FaceMatchClientOptions
+            { Address = new Uri("https://h:1"), MaxFramesInFlight = frames }.Validate()).ParamName);
 
     [Fact]
     public void A_private_ca_needs_tls()

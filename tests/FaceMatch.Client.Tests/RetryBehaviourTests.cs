@@ -170,4 +170,30 @@ public sealed class RetryBehaviourTests : IAsyncLifetime
         Assert.Equal([0u, 1u], seen);
         Assert.True(result.Enrolled);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task The_source_is_read_only_as_fast_as_feedback_comes_back(int window)
+    {
+        var answeredAtPull = new List<int>();
+        async IAsyncEnumerable<SessionFrame> Counted()
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                await Task.Yield();
+                answeredAtPull.Add(_server.Script.Answered);
+                yield return new SessionFrame(new byte[] { (byte)i }, TimeSpan.FromMilliseconds(100 * i));
+            }
+        }
+        using var paced = new FaceMatchClient(new FaceMatchClientOptions { Address = _server.Address, Token = "fm_scripted_token", MaxFramesInFlight = window });
+
+        var seen = 0;
+        await paced.IdentifyAsync(Counted(), _ => seen++);
+
+        Assert.Equal(8, seen);
+        // Frame k is asked for only once the server began answering frame k - window: never more than window ahead.
+        for (var k = 0; k < answeredAtPull.Count; k++)
+            Assert.True(answeredAtPull[k] >= k - window + 1, $"frame {k} pulled with {answeredAtPull[k]} answered (window {window})");
+    }
 }

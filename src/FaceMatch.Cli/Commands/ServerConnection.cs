@@ -46,7 +46,14 @@ internal sealed class ServerConnection
             AllowPlaintext = parse.GetValue(AllowPlaintext),
             CaCertificates = parse.GetValue(CaCertificate) is { } ca ? LoadCa(ca) : null,
         };
-        options.Validate();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e) when (e.ParamName == nameof(FaceMatchClientOptions.Address) && address.Scheme == "http")
+        {
+            throw new ArgumentException($"--server {server} is cleartext to another machine: use https, or --allow-plaintext when the network path is protected otherwise", e);
+        }
         return options;
     }
 

@@ -183,7 +183,7 @@ internal sealed class PipelineSelection
     public IEnumerable<Option> All => [_detector, _landmarks, _flip];
 
     /// <summary>Whether the command line names any of these options.</summary>
-    public bool AnyGiven(ParseResult parse) => All.Any(o => parse.GetResult(o) is not null);
+    public bool AnyGiven(ParseResult parse) => All.Any(o => parse.GetResult(o) is { Implicit: false });
 
     public ModelManifest Apply(ParseResult parse, ModelManifest manifest)
     {

@@ -20,6 +20,11 @@ public sealed class CallScript
 
     public void FailNext(string method, int count, StatusCode status) => _failures[method] = (count, status);
 
+    /// <summary>Feedback messages the scripted Identify has begun to send (counted before each is written).</summary>
+    public int Answered => Volatile.Read(ref _answered);
+    private int _answered;
+    internal void CountAnswer() => Interlocked.Increment(ref _answered);
+
     public IReadOnlyList<Attempt> Attempts(string method) => _attempts.Where(a => a.Method == method).ToList();
 
     /// <summary>Records the attempt; throws the scripted status while failures remain for the method.</summary>
@@ -57,6 +62,21 @@ public sealed class ScriptedFaceMatch(CallScript script) : FaceMatchBase
             if (requestStream.Current.KindCase == SessionRequest.KindOneofCase.Frame)
                 await responseStream.WriteAsync(new SessionEvent { Feedback = new FrameFeedback { FrameIndex = frames++, FaceFound = true } });
         await responseStream.WriteAsync(new SessionEvent { Result = new SessionResult { Enrolled = true, TemplateId = "scripted" } });
+    }
+
+    /// <summary>A slow analyser: each frame is answered a little after it is read, one at a time.</summary>
+    public override async Task Identify(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context)
+    {
+        script.Enter(nameof(Identify), context);
+        uint frames = 0;
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            if (requestStream.Current.KindCase != SessionRequest.KindOneofCase.Frame) continue;
+            await Task.Delay(20, context.CancellationToken);
+            script.CountAnswer();
+            await responseStream.WriteAsync(new SessionEvent { Feedback = new FrameFeedback { FrameIndex = frames++ } });
+        }
+        await responseStream.WriteAsync(new SessionEvent { Result = new SessionResult() });
     }
 }
 

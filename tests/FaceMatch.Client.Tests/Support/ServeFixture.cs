@@ -14,6 +14,8 @@ public sealed class ServeFixture : IAsyncLifetime
     public ServeProcess Serve { get; private set; } = null!;
     public FaceMatchAdminClient Admin { get; private set; } = null!;
     public Uri Address => new($"https://127.0.0.1:{Serve.Port}");
+    /// <summary>Good frames after which the server ends a session itself.</summary>
+    public const int GoodFramesToFinish = 4;
 
     public async Task InitializeAsync()
     {
@@ -22,6 +24,7 @@ public sealed class ServeFixture : IAsyncLifetime
             ["FACEMATCH_ADMIN_TOKEN"] = AdminToken,
             ["FACEMATCH_TLS_CERT"] = Pki.ServerCertPath,
             ["FACEMATCH_TLS_KEY"] = Pki.ServerKeyPath,
+            ["FACEMATCH_SESSION_GOOD_FRAMES"] = GoodFramesToFinish.ToString(),
         });
         await Serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(3));
         Admin = new FaceMatchAdminClient(Options(AdminToken));
