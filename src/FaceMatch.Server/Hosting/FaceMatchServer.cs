@@ -164,7 +164,7 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
         await _app.StopAsync(grace.Token).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Running} calls still running {GraceSeconds:0} s into the stop, after being cancelled; closing their connections")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Running} calls still running after the {GraceSeconds:0} s grace period and their cancellation; closing their connections")]
     private static partial void LogCallsLeft(ILogger logger, int running, double graceSeconds);
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
