@@ -110,6 +110,14 @@ public sealed partial class SessionRunner(
             Quality = observation.Quality,
             Liveness = observation.Liveness ?? 0,
         };
+        if (analysis.MainFace is { } face && analysis.Width > 0 && analysis.Height > 0)
+            feedback.FaceBox = new NormalizedBox
+            {
+                X = Math.Clamp(face.Box.X / analysis.Width, 0, 1),
+                Y = Math.Clamp(face.Box.Y / analysis.Height, 0, 1),
+                Width = Math.Clamp(face.Box.Width / analysis.Width, 0, 1),
+                Height = Math.Clamp(face.Box.Height / analysis.Height, 0, 1),
+            };
         if (analysis.Quality is { } quality) feedback.Hints.AddRange(quality.Hints);
         else if (!observation.HasFace) feedback.Hints.Add("no_face");
         return (observation, feedback);
