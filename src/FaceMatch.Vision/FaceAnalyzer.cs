@@ -4,6 +4,7 @@ using FaceMatch.Vision.Alignment;
 using FaceMatch.Vision.Detection;
 using FaceMatch.Vision.Embedding;
 using FaceMatch.Vision.Imaging;
+using FaceMatch.Vision.Imaging.Encoders;
 using FaceMatch.Vision.Inference;
 using FaceMatch.Vision.Liveness;
 using FaceMatch.Vision.Quality;
@@ -19,6 +20,9 @@ public sealed record FrameAnalysis(
     LivenessScore? Liveness,
     QualityReport? Quality)
 {
+    /// <summary>The main face's aligned crop as PNG, only when the caller asked for it (development captures).</summary>
+    public byte[]? AlignedCropPng { get; init; }
+
     public FaceDetection? MainFace => Faces.Count > 0 ? Faces[0] : null;
 }
 
@@ -111,7 +115,15 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     }
 
     /// <summary>Decode, detect, and for the main face: embedding, passive liveness and quality, overlapped.</summary>
-    public async Task<FrameAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
+    public Task<FrameAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default) =>
+        AnalyzeAsync(encoded, encodeAlignedCrop: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="AnalyzeAsync(ReadOnlyMemory{byte}, CancellationToken)"/>, and with <paramref name="encodeAlignedCrop"/>
+    /// the main face's aligned crop encoded as PNG (<see cref="FrameAnalysis.AlignedCropPng"/>); otherwise no pixels
+    /// outlive the call.
+    /// </summary>
+    public async Task<FrameAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encoded, bool encodeAlignedCrop, CancellationToken cancellationToken = default)
     {
         using var image = Decode(encoded.Span);
         var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
@@ -127,8 +139,9 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             using var crop = _embedder.AlignedCrop(image, main);
             var embedding = _embedder.EmbedCropAsync(crop, cancellationToken);
             var quality = AssessQuality(main, faces.Count, crop);
+            var png = encodeAlignedCrop ? PngEncoder.Encode(crop) : null;
             return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
-                liveness is null ? null : await liveness.ConfigureAwait(false), quality);
+                liveness is null ? null : await liveness.ConfigureAwait(false), quality) { AlignedCropPng = png };
         }
         catch when (liveness is not null)
         {

@@ -8,7 +8,7 @@ using FaceMatch.Vault;
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>
-/// `facematch serve`: parses the environment and runs <see cref="FaceMatchHost"/> until SIGINT/SIGTERM. The endpoints
+/// `facematch serve`: reads its settings (<see cref="ServeConfiguration"/>: the environment and the appsettings file) and runs <see cref="FaceMatchHost"/> until SIGINT/SIGTERM. The endpoints
 /// come up first with health NOT_SERVING; the models and galleries load; then health turns SERVING.
 /// </summary>
 internal static class ServeCommand
@@ -21,13 +21,8 @@ internal static class ServeCommand
             FaceMatchHost host;
             try
             {
-                var settings = new HostSettings
-                {
-                    Server = ServerSettings.FromEnvironment(),
-                    DataDirectory = CliPaths.DataDirectory(),
-                    ManifestPath = CliPaths.ManifestPath(),
-                    AdminTokenFromEnvironment = Environment.GetEnvironmentVariable(AdminToken.Variable),
-                };
+                var settings = ServeConfiguration.Load(Environment.GetEnvironmentVariables(), CliPaths.DataDirectory(),
+                    CliPaths.ManifestPath(), Environment.CurrentDirectory);
                 host = await FaceMatchHost.StartAsync(settings, cancellationToken: cancellationToken);
             }
             catch (Exception e) when (e is IOException or ArgumentException or VaultException or UnauthorizedAccessException)

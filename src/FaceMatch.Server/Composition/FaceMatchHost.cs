@@ -1,4 +1,5 @@
 using FaceMatch.Models.Manifest;
+using FaceMatch.Server.Admission;
 using FaceMatch.Server.Hosting;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Services;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FaceMatch.Server.Composition;
 
-/// <summary>What the composition root needs to know; <see cref="HostSettings.FromEnvironment"/> reads it.</summary>
+/// <summary>What the composition root needs to know; <see cref="ServeConfiguration.Load"/> reads it for `facematch serve`.</summary>
 public sealed record HostSettings
 {
     public required ServerSettings Server { get; init; }
@@ -21,6 +22,7 @@ public sealed record HostSettings
     public string? AdminTokenFromEnvironment { get; init; }
     public VisionOptions Vision { get; init; } = VisionOptions.FromEnvironment();
     public SessionOptions Sessions { get; init; } = new();
+    public AdmissionOptions Admission { get; init; } = new();
     /// <summary>Pixels being decoded and analysed at once, server-wide (≈ 3 bytes each in memory).</summary>
     public long DecodeBudgetPixels { get; init; } = 64_000_000;
     /// <summary>Largest frame in pixels: a phone camera's frames, well under the decoder's 40 MP default.</summary>
@@ -70,6 +72,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     public static async Task<FaceMatchHost> StartAsync(HostSettings settings, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         settings.Sessions.Validate();
+        settings.Admission.Validate();
         // FaceMatchServer.Create checks this too; here it refuses before the vault is opened and recovered.
         settings.Server.EnsureTransportIsSafe();
         AdminToken.EnsurePrivateDirectory(settings.DataDirectory);
@@ -86,6 +89,9 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                     s.AddSingleton(vault);
                     s.AddSingleton(adminToken);
                     s.AddSingleton(admission);
+                    s.AddSingleton(settings.Admission);
+                    s.AddSingleton<AnalysisGate>();
+                    s.AddSingleton<SessionAdmission>();
                     s.AddSingleton(settings.Sessions);
                     s.AddSingleton(settings.Clock);
                     // Ready before any facematch.v1 call is let through (ReadinessInterceptor).

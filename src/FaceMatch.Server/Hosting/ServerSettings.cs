@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Globalization;
 using System.Net;
 
 namespace FaceMatch.Server.Hosting;
@@ -54,7 +53,7 @@ public sealed record ServerSettings
 
     public static ServerSettings FromVariables(IDictionary variables)
     {
-        string? Get(string name) => variables[name] is string { Length: > 0 } v ? v.Trim() : null;
+        string? Get(string name) => SettingValue.Text(variables, name);
 
         var cert = Get(TlsCertVariable);
         var key = Get(TlsKeyVariable);
@@ -69,19 +68,19 @@ public sealed record ServerSettings
         var bind = Get(BindVariable);
         var settings = new ServerSettings
         {
-            Port = Int(Get(PortVariable), PortVariable, DefaultPort, 0, 65535),
+            Port = SettingValue.Int(variables, PortVariable, DefaultPort, 0, 65535),
             Bind = bind is null ? BindAddress.Loopback : BindAddress.Parse(bind, BindVariable),
-            AllowPlaintext = Bool(Get(AllowPlaintextVariable), AllowPlaintextVariable),
+            AllowPlaintext = SettingValue.Bool(variables, AllowPlaintextVariable),
             TlsCertificatePath = cert,
             TlsKeyPath = key,
-            MetricsPort = Int(Get(MetricsPortVariable), MetricsPortVariable, DefaultMetricsPort, 0, 65535),
-            MaxReceiveMessageBytes = Int(Get(MaxReceiveVariable), MaxReceiveVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
-            MaxSendMessageBytes = Int(Get(MaxSendVariable), MaxSendVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
-            MaxConcurrentStreams = Int(Get(MaxStreamsVariable), MaxStreamsVariable, 100, 1, 10_000),
-            MaxConnections = Int(Get(MaxConnectionsVariable), MaxConnectionsVariable, 1000, 1, 1_000_000),
-            MaxCallDuration = TimeSpan.FromSeconds(Int(Get(MaxCallVariable), MaxCallVariable, 300, 1, 86_400)),
+            MetricsPort = SettingValue.Int(variables, MetricsPortVariable, DefaultMetricsPort, 0, 65535),
+            MaxReceiveMessageBytes = SettingValue.Int(variables, MaxReceiveVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
+            MaxSendMessageBytes = SettingValue.Int(variables, MaxSendVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
+            MaxConcurrentStreams = SettingValue.Int(variables, MaxStreamsVariable, 100, 1, 10_000),
+            MaxConnections = SettingValue.Int(variables, MaxConnectionsVariable, 1000, 1, 1_000_000),
+            MaxCallDuration = TimeSpan.FromSeconds(SettingValue.Int(variables, MaxCallVariable, 300, 1, 86_400)),
             ResponseCompression = compression,
-            ShutdownTimeout = TimeSpan.FromSeconds(Int(Get(ShutdownVariable), ShutdownVariable, 10, 0, 3600)),
+            ShutdownTimeout = TimeSpan.FromSeconds(SettingValue.Int(variables, ShutdownVariable, 10, 0, 3600)),
         };
         if (settings.Port != 0 && settings.Port == settings.MetricsPort)
             throw new ArgumentException($"{PortVariable} and {MetricsPortVariable} are both {settings.Port}; the gRPC and metrics endpoints need two ports.");
@@ -103,23 +102,6 @@ public sealed record ServerSettings
 
     /// <summary>True when cleartext will be served beyond loopback (allowed only by the opt-in): worth a warning at start.</summary>
     public bool ServesPlaintextOffLoopback => !IsTls && !Bind.IsLoopback;
-
-    private static int Int(string? text, string name, int fallback, int min, int max)
-    {
-        if (text is null) return fallback;
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-            throw new ArgumentException($"{name}='{text}' is not a whole number.");
-        if (value < min || value > max)
-            throw new ArgumentException($"{name}={value} is out of range ({min}..{max}).");
-        return value;
-    }
-
-    private static bool Bool(string? text, string name) => text?.ToLowerInvariant() switch
-    {
-        null or "false" or "0" or "no" => false,
-        "true" or "1" or "yes" => true,
-        _ => throw new ArgumentException($"{name}='{text}' is not true or false."),
-    };
 }
 
 /// <summary>The address both endpoints listen on: loopback (127.0.0.1 and ::1, "localhost") or one IP address.</summary>

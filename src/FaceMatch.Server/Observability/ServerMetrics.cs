@@ -48,6 +48,20 @@ public static class ServerMetrics
         "facematch_decode_duration_seconds", "Time to decode one image into pixels.",
         new HistogramConfiguration { Buckets = LatencyBuckets });
 
+    public static readonly Counter AdmissionRefused = Metrics.CreateCounter(
+        "facematch_admission_refused_total", "Work refused RESOURCE_EXHAUSTED because the server was busy, by reason.",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Gauge SessionsActive = Metrics.CreateGauge(
+        "facematch_sessions_active", "Enroll, Authenticate and Identify sessions running now.");
+
+    public static readonly Gauge AnalysisQueueDepth = Metrics.CreateGauge(
+        "facematch_analysis_queue_depth", "Frames waiting for an analysis slot.");
+
+    public static readonly Histogram AnalysisQueueWait = Metrics.CreateHistogram(
+        "facematch_analysis_queue_wait_seconds", "Time a frame waited for an analysis slot (frames that had to wait).",
+        new HistogramConfiguration { Buckets = LatencyBuckets });
+
     private static bool TrimDefaults()
     {
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions

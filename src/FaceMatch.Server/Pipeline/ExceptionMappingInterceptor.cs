@@ -1,4 +1,5 @@
 using FaceMatch.Matching.Galleries;
+using FaceMatch.Server.Admission;
 using FaceMatch.Vault;
 using FaceMatch.Vision.Batching;
 using FaceMatch.Vision.Imaging;
@@ -10,7 +11,7 @@ namespace FaceMatch.Server.Pipeline;
 /// <summary>
 /// Turns what the libraries throw into the contract's statuses, once for every RPC: a bad image is
 /// INVALID_ARGUMENT with the decoder's reason, so is a value the vault refuses (a tenant name, a policy), a full
-/// queue or gallery RESOURCE_EXHAUSTED, and anything unexpected INTERNAL
+/// model queue RESOURCE_EXHAUSTED with a retry hint (<see cref="Overload"/>), a full gallery RESOURCE_EXHAUSTED, and anything unexpected INTERNAL
 /// with a fixed message (its type and stack go to the log for the operator; nothing of it to the client).
 /// </summary>
 public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterceptor> logger) : CallInterceptor
@@ -23,13 +24,18 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception e) when (Map(e, context) is { } status)
+        catch (Exception e) when (Map(e, context) is { } mapped)
         {
-            throw new RpcException(status);
+            throw mapped;
         }
     }
 
-    private Status? Map(Exception e, ServerCallContext context)
+    private RpcException? Map(Exception e, ServerCallContext context) =>
+        e is BatcherFullException
+            ? Overload.Refuse(Overload.Reason.ModelQueue, "server over capacity; retry later")
+            : MapStatus(e, context) is { } status ? new RpcException(status) : null;
+
+    private Status? MapStatus(Exception e, ServerCallContext context)
     {
         switch (e)
         {
@@ -41,8 +47,6 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
                 return new Status(StatusCode.InvalidArgument, vault.Message);
             case GalleryLimitException gallery:
                 return new Status(StatusCode.ResourceExhausted, gallery.Message);
-            case BatcherFullException:
-                return new Status(StatusCode.ResourceExhausted, "server over capacity; retry later");
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 // The client went away or the deadline passed; grpc-dotnet has already chosen the status.
                 return null;

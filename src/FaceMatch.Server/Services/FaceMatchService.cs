@@ -1,4 +1,5 @@
 using FaceMatch.Api.V1;
+using FaceMatch.Server.Admission;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Sessions;
 using FaceMatch.Vault;
@@ -10,7 +11,8 @@ using VaultSessionKind = FaceMatch.Vault.Usage.SessionKind;
 namespace FaceMatch.Server.Services;
 
 /// <summary>facematch.v1.FaceMatch: the three session kinds, Compare, erasure and access. Tenant tokens only.</summary>
-public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyzer, FaceMatchVault vault, FrameAdmission admission) : FaceMatch.Api.V1.FaceMatch.FaceMatchBase
+public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyzer, FaceMatchVault vault,
+    SessionAdmission calls, AnalysisGate gate, FrameAdmission admission) : FaceMatch.Api.V1.FaceMatch.FaceMatchBase
 {
     public override Task Enroll(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
         sessions.RunAsync(VaultSessionKind.Enroll, requestStream, responseStream, context);
@@ -25,6 +27,7 @@ public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyz
     public override async Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context)
     {
         var who = (TenantIdentity)CallIdentity.Of(context);
+        calls.AdmitCall();
         var a = await EmbedAsync(request.ImageA, "image_a", context.CancellationToken);
         var b = await EmbedAsync(request.ImageB, "image_b", context.CancellationToken);
         var threshold = who.MatchThreshold(analyzer.MatchThreshold);
@@ -59,6 +62,7 @@ public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyz
     private async Task<float[]> EmbedAsync(ByteString image, string field, CancellationToken cancellationToken)
     {
         if (image.IsEmpty) throw new RpcException(new Status(StatusCode.InvalidArgument, $"{field} is empty"));
+        using var slot = await gate.EnterAsync(cancellationToken);
         using var lease = admission.Admit(image.Span);
         return await analyzer.EmbedLargestFaceAsync(image.Memory, cancellationToken)
             ?? throw new RpcException(new Status(StatusCode.InvalidArgument, $"no face found in {field}"));

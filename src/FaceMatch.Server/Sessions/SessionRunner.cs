@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using FaceMatch.Api.V1;
+using FaceMatch.Server.Admission;
 using FaceMatch.Server.Hosting;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Services;
@@ -17,13 +18,15 @@ namespace FaceMatch.Server.Sessions;
 /// Runs one Enroll, Authenticate or Identify session: the three share everything (the start message, frame limits,
 /// decode admission, per-frame analysis and feedback, the liveness and identity checks) and differ only in how a
 /// session ends (<see cref="SessionEnding"/>). Feedback for a frame is written as soon as the frame is analysed,
-/// before the next one is read. Frames and their pixels live only for the frame's analysis: nothing of them is
-/// written anywhere, whatever the token's mode; only an enrolment's template is stored. A graceful stop lets a
-/// running session finish within its grace period; one still waiting for frames or analysing them when the period
-/// is over ends UNAVAILABLE, while one already storing or sending its result completes.
+/// before the next one is read. Frames and their pixels live only for the frame's analysis; only an enrolment's
+/// template is stored, and, for a development token alone, the aligned crops (<see cref="SessionCaptures"/>).
+/// A graceful stop lets a running session finish within its grace period; one still waiting for frames or
+/// analysing them when the period is over ends UNAVAILABLE, while one already storing or sending its result completes.
 /// </summary>
 public sealed partial class SessionRunner(
     FaceAnalyzer analyzer,
+    SessionAdmission sessionAdmission,
+    AnalysisGate gate,
     FrameAdmission admission,
     FaceMatchVault vault,
     TenantGalleryRegistry galleries,
@@ -36,6 +39,8 @@ public sealed partial class SessionRunner(
         ServerCallContext context)
     {
         var who = (TenantIdentity)CallIdentity.Of(context);
+        // Shed at the door, before the session costs anything: the sessions already admitted keep their latency.
+        using var admitted = sessionAdmission.AdmitSession(who.TenantId);
         var sessionId = Guid.NewGuid().ToString("N");
         var started = clock.GetUtcNow();
         var watch = Stopwatch.StartNew();
@@ -49,10 +54,12 @@ public sealed partial class SessionRunner(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of a session must be start"));
             start = requests.Current.Start;
             var ending = await SessionEnding.ForAsync(kind, start, who, vault, galleries).ConfigureAwait(false);
+            var captures = SessionCaptures.For(who.Grant, vault);
 
-            var frames = await ReadFramesAsync(requests, events, limit.Token).ConfigureAwait(false);
+            var frames = await ReadFramesAsync(requests, events, captures, limit.Token).ConfigureAwait(false);
             var result = await FinishAsync(ending, frames, who).ConfigureAwait(false);
             result.SessionId = sessionId;
+            if (captures is not null) await captures.WriteAsync().ConfigureAwait(false);
             await events.WriteAsync(new SessionEvent { Result = result }, context.CancellationToken).ConfigureAwait(false);
             await RecordUsageAsync(kind, who, start, context, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
             LogEnded(logger, sessionId, kind, result.Reason.Length == 0 ? "ok" : result.Reason, frames.Count, watch.Elapsed.TotalMilliseconds);
@@ -68,7 +75,7 @@ public sealed partial class SessionRunner(
     }
 
     private async Task<List<FrameObservation>> ReadFramesAsync(IAsyncStreamReader<SessionRequest> requests,
-        IServerStreamWriter<SessionEvent> events, CancellationToken cancellationToken)
+        IServerStreamWriter<SessionEvent> events, SessionCaptures? captures, CancellationToken cancellationToken)
     {
         var frames = new List<FrameObservation>();
         long bytes = 0;
@@ -87,7 +94,7 @@ public sealed partial class SessionRunner(
             if ((bytes += image.Length) > options.MaxSessionBytes)
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a session takes at most {options.MaxSessionBytes} bytes of frames"));
 
-            var observation = await AnalyzeAsync(frames.Count, message.Frame, cancellationToken).ConfigureAwait(false);
+            var observation = await AnalyzeAsync(frames.Count, message.Frame, captures, cancellationToken).ConfigureAwait(false);
             frames.Add(observation.Frame);
             if (IsGood(observation.Frame)) good++;
             await events.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
@@ -95,11 +102,14 @@ public sealed partial class SessionRunner(
         return frames;
     }
 
-    private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, CancellationToken cancellationToken)
+    private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, SessionCaptures? captures,
+        CancellationToken cancellationToken)
     {
-        // Headers first, then the pixels only if the server-wide budget admits them.
+        // A place in the bounded analysis queue, then the headers, then the pixels only if the decode budget admits them.
+        using var slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         using var lease = admission.Admit(frame.Image.Span);
-        var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, cancellationToken).ConfigureAwait(false);
+        var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, encodeAlignedCrop: captures is not null, cancellationToken).ConfigureAwait(false);
+        captures?.Add(index, analysis);
         var observation = FrameObservation.From(index, frame.CaptureTimeMs, analysis);
         var feedback = new FrameFeedback
         {
@@ -108,6 +118,14 @@ public sealed partial class SessionRunner(
             Quality = observation.Quality,
             Liveness = observation.Liveness ?? 0,
         };
+        if (analysis.MainFace is { } face && analysis.Width > 0 && analysis.Height > 0)
+            feedback.FaceBox = new NormalizedBox
+            {
+                X = Math.Clamp(face.Box.X / analysis.Width, 0, 1),
+                Y = Math.Clamp(face.Box.Y / analysis.Height, 0, 1),
+                Width = Math.Clamp(face.Box.Width / analysis.Width, 0, 1),
+                Height = Math.Clamp(face.Box.Height / analysis.Height, 0, 1),
+            };
         if (analysis.Quality is { } quality) feedback.Hints.AddRange(quality.Hints);
         else if (!observation.HasFace) feedback.Hints.Add("no_face");
         return (observation, feedback);

@@ -1,12 +1,12 @@
 using FaceMatch.Vision.Imaging;
 using Grpc.Core;
 
-namespace FaceMatch.Server.Sessions;
+namespace FaceMatch.Server.Admission;
 
 /// <summary>
 /// A server-wide bound on the pixels being decoded and analysed at once. A frame's size is read from its headers
 /// (no pixels allocated) and admitted against the budget before decoding; when the budget is spent the frame is
-/// refused with RESOURCE_EXHAUSTED at once, so a flood of large images costs the server a header read each,
+/// refused with RESOURCE_EXHAUSTED and a retry hint at once, so a flood of large images costs the server a header read each,
 /// never an out-of-memory process.
 /// </summary>
 public sealed class DecodeBudget(long maxPixels)
@@ -20,7 +20,7 @@ public sealed class DecodeBudget(long maxPixels)
         if (Interlocked.Add(ref _inUse, pixels) > maxPixels)
         {
             Interlocked.Add(ref _inUse, -pixels);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, "server over capacity (image decoding); retry later"));
+            throw Overload.Refuse(Overload.Reason.DecodeBudget, "server over capacity (image decoding); retry later");
         }
         return new Lease(this, pixels);
     }
