@@ -10,13 +10,18 @@ public sealed class BenchModelsTests
 {
     private static async Task<(int Exit, string Out, string Err)> Bench(params string[] args)
     {
-        var psi = new ProcessStartInfo(TestPaths.Executable, ["bench", "models", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // In an empty directory, so a profile written anywhere but the benchmark's own temporary folder shows.
+        var cwd = Directory.CreateTempSubdirectory("fm-bench-cwd").FullName;
+        var psi = new ProcessStartInfo(TestPaths.Executable, ["bench", "models", .. args])
+        { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cwd };
         psi.Environment["FACEMATCH_MODELS"] = TestPaths.Models;
         psi.Environment["FACEMATCH_DEVICE"] = "cpu";
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Empty(Directory.GetFileSystemEntries(cwd));
+        Directory.Delete(cwd);
         return (p.ExitCode, await output, await error);
     }
 
