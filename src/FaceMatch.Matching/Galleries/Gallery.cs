@@ -168,8 +168,9 @@ public sealed class Gallery : IDisposable
                     return Similarity.Dot(probeSpan, new ReadOnlySpan<float>(store.Float32Row(row), Dimension), ResolveOr(kernel, VectorPrecision.Float32));
                 using var prepared = new PreparedQueries(probeSpan, 1, Dimension, store.ScanPrecision, BlockScorer.For(store.ScanPrecision, kernel));
                 var m = store.Matrix(store.ScanPrecision)!.Value;
-                float raw = prepared.Scorer.DotRow(m.Data + (long)row * m.Stride, prepared.Query(0), prepared.Steps);
-                return m.Scales == null ? raw : (raw - prepared.Bias[0]) * prepared.Scale[0] * m.Scales[row];
+                float raw = prepared.Scorer.DotRow(m.Data + (long)row * m.Stride, prepared.Query(0), prepared.Steps,
+                    m.RowSums == null ? 0 : m.RowSums[row]);
+                return m.Scales == null ? raw : raw * prepared.Scale[0] * m.Scales[row];
             }
             finally
             {
@@ -229,8 +230,7 @@ public sealed class Gallery : IDisposable
             {
                 ThrowIfDisposed();
                 var s = _store;
-                long perRow = (s.HasFloat32 ? s.Float32Stride : 0) + s.CompressedStride +
-                              (s.ScanPrecision == VectorPrecision.Int8 ? sizeof(float) : 0);
+                long perRow = s.BytesPerRow;
                 long idChars = 0;
                 foreach (var id in _rowsById.Keys) idChars += id.Length;
                 // string: ~22 bytes + 2 per char; dictionary entry ~24 bytes; id slot 8; dead flag 1.

@@ -78,7 +78,7 @@ internal static unsafe class GallerySearch
         {
             var heap = new TopK(k, minScore);
             foreach (var (_, row) in candidates[q])
-                heap.Offer(scorer.DotRow((byte*)store.Float32Row(row), queries.Query(q), queries.Steps), row);
+                heap.Offer(scorer.DotRow((byte*)store.Float32Row(row), queries.Query(q), queries.Steps, 0), row);
             results[q] = heap.ToSortedArray();
         }
         return results;
