@@ -219,6 +219,19 @@ public sealed class Gallery : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every pair of enrolled vectors scoring at least <see cref="DuplicateSweepOptions.Threshold"/>, in batches as
+    /// the sweep goes (lazily: each batch is computed when asked for, so the caller sets the pace and can stop at any
+    /// point; disposing the enumerator releases the gallery). Covers the vectors present when enumeration starts.
+    /// </summary>
+    public IEnumerable<DuplicateBatch> FindDuplicates(DuplicateSweepOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(Options.MaxBatch);
+        lock (_writeLock) ThrowIfDisposed();
+        return GallerySweep.Run(this, options, cancellationToken);
+    }
+
     /// <summary>Rewrites the store without tombstoned rows now (waits for one already running).</summary>
     public Task CompactAsync() => Task.Run(CompactCore);
 

@@ -108,6 +108,36 @@ internal sealed unsafe class RowStore
 
     public float* Float32Row(int row) => (float*)(_float32!.Data + (long)row * Float32Stride);
 
+    /// <summary>
+    /// Rows [<paramref name="first"/>, first + <paramref name="count"/>) as float vectors end to end: the float32 copy
+    /// if the store keeps one, else the compressed values decoded (float16 exactly, int8 as value * scale).
+    /// </summary>
+    public void CopyRowsAsFloat(int first, int count, Span<float> into)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int row = first + i;
+            var dst = into.Slice(i * Dimension, Dimension);
+            if (_float32 != null)
+            {
+                new ReadOnlySpan<float>(Float32Row(row), Dimension).CopyTo(dst);
+                continue;
+            }
+            byte* p = _compressed!.Data + (long)row * CompressedStride;
+            if (ScanPrecision == VectorPrecision.Float16)
+            {
+                var h = new ReadOnlySpan<Half>(p, Dimension);
+                for (int d = 0; d < Dimension; d++) dst[d] = (float)h[d];
+            }
+            else
+            {
+                var q = new ReadOnlySpan<sbyte>(p, Dimension);
+                float scale = ((float*)_scales!.Data)[row];
+                for (int d = 0; d < Dimension; d++) dst[d] = q[d] * scale;
+            }
+        }
+    }
+
     /// <summary>Appends an already L2-normalised vector. Caller holds the writer lock and has checked capacity.</summary>
     public int Append(string id, ReadOnlySpan<float> normalized)
     {
