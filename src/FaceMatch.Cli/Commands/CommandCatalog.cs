@@ -9,6 +9,7 @@ internal static class CommandCatalog
     [
         ServeCommand.Create(),
         AdminCommands.Create(),
+        HealthCommand.Create(),
         ModelsCommand.Create(),
         DevDataCommand.Create(),
         DatasetCommand.Create(),

@@ -195,7 +195,7 @@ public sealed class TransportTests
         var dir = Directory.CreateTempSubdirectory("facematch-tls-");
         try
         {
-            var (certPath, keyPath) = WriteSelfSignedPem(dir.FullName);
+            var (certPath, keyPath) = TestCertificates.WriteSelfSignedPem(dir.FullName);
             using var certificate = X509Certificate2.CreateFromPemFile(certPath, keyPath);
             await using var server = await GrpcTestServer.StartAsync(certificate: (certPath, keyPath));
             Assert.Equal("https", server.Server.LocalAddress.Scheme);
@@ -261,22 +261,4 @@ public sealed class TransportTests
 
     private static GrpcChannelOptions MultipleConnections() =>
         new() { HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true } };
-
-    private static (string Cert, string Key) WriteSelfSignedPem(string dir)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        var certPath = Path.Combine(dir, "server.crt");
-        var keyPath = Path.Combine(dir, "server.key");
-        File.WriteAllText(certPath, cert.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certPath, keyPath);
-    }
 }

@@ -154,6 +154,13 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.Equal(SessionEvent.KindOneofCase.Feedback, call.ResponseStream.Current.KindCase);
         Assert.Equal(0u, call.ResponseStream.Current.Feedback.FrameIndex);
         Assert.True(call.ResponseStream.Current.Feedback.FaceFound);
+        // The face's box, as fractions of the frame: where the camera preview draws it.
+        var box = call.ResponseStream.Current.Feedback.FaceBox;
+        Assert.NotNull(box);
+        Assert.InRange(box.Width, 0.05f, 1f);
+        Assert.InRange(box.Height, 0.05f, 1f);
+        Assert.InRange(box.X + box.Width, 0f, 1.0001f);
+        Assert.InRange(box.Y + box.Height, 0f, 1.0001f);
         await call.RequestStream.CompleteAsync();
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(SessionEvent.KindOneofCase.Result, call.ResponseStream.Current.KindCase);
