@@ -81,6 +81,7 @@ public class DuplicateSweepTests
             var batches = Sweep(gallery, new DuplicateSweepOptions { Threshold = Threshold, ProbesPerPass = perPass, MaxPairsPerBatch = 50, Kernel = path });
             var found = batches.SelectMany(b => b.Pairs).ToList();
             Assert.All(batches, b => Assert.True(b.Exact));
+            Assert.Equal(live.Count, batches[^1].Probes);
             Assert.Equal(found.Count, found.Select(p => (p.FirstId, p.SecondId)).Distinct().Count());
             foreach (var p in found)
             {

@@ -55,8 +55,8 @@ public readonly record struct DuplicatePair(string FirstId, string SecondId, flo
 /// Pairs found since the previous batch, and how far the sweep has got.
 /// </summary>
 /// <param name="Pairs">The pairs (never the same pair twice in one sweep).</param>
-/// <param name="ProbesDone">Rows whose pairs with every later row have been checked.</param>
-/// <param name="Probes">Rows the sweep covers (those present when it started).</param>
+/// <param name="ProbesDone">Vectors (of those live when the sweep started) whose pairs with every later one have been checked.</param>
+/// <param name="Probes">Vectors the sweep covers: those live when it started.</param>
 /// <param name="Progress">Share of the sweep's comparisons done, 0..1 (later probes have fewer rows to compare).</param>
 /// <param name="Exact">True if scores are float32 (exact); false if they come from the compressed matrix and are
 /// candidates down to the threshold minus the margin, to be confirmed.</param>

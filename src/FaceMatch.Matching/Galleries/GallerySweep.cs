@@ -35,8 +35,13 @@ internal static class GallerySweep
             int perPass = options.ProbesPerPass;
             var vectors = new float[perPass * dim];
             double total = (double)rows * (rows - 1) / 2, done = 0;
+            // Progress counts the templates live when the sweep started, pass by pass.
+            var livePerPass = new int[(rows + perPass - 1) / perPass];
+            for (int r = 0; r < rows; r++)
+                if (!store.IsDead(r)) livePerPass[r / perPass]++;
+            int liveTotal = livePerPass.Sum(), liveDone = 0;
 
-            DuplicateBatch Take(int count, int probesDone)
+            DuplicateBatch Take(int count)
             {
                 var pairs = new List<DuplicatePair>(count);
                 for (int i = 0; i < count; i++)
@@ -46,7 +51,7 @@ internal static class GallerySweep
                     if (!store.IsDead(p) && !store.IsDead(r)) pairs.Add(new DuplicatePair(store.IdAt(p), store.IdAt(r), s));
                 }
                 pending.RemoveRange(0, count);
-                return new DuplicateBatch(pairs, probesDone, rows, total == 0 ? 1 : Math.Min(1, done / total), exact);
+                return new DuplicateBatch(pairs, liveDone, liveTotal, total == 0 ? 1 : Math.Min(1, done / total), exact);
             }
 
             for (int first = 0; first < rows; first += perPass)
@@ -60,12 +65,13 @@ internal static class GallerySweep
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         PairScan.ScoreBlock(matrix, block, Math.Min(blockRows, rows - block), probes, first, store.DeadFlags, gate, scratch, pending);
-                        while (pending.Count >= options.MaxPairsPerBatch) yield return Take(options.MaxPairsPerBatch, first);
+                        while (pending.Count >= options.MaxPairsPerBatch) yield return Take(options.MaxPairsPerBatch);
                     }
                 }
                 // Probe p is compared with the rows - p - 1 rows after it.
                 done += (double)count * (rows - first) - (double)count * (count + 1) / 2;
-                do yield return Take(Math.Min(pending.Count, options.MaxPairsPerBatch), first + count);
+                liveDone += livePerPass[first / perPass];
+                do yield return Take(Math.Min(pending.Count, options.MaxPairsPerBatch));
                 while (pending.Count > 0);
             }
             if (rows == 0) yield return new DuplicateBatch([], 0, 0, 1, exact);
