@@ -91,9 +91,9 @@ public class DuplicateSweepTests
             }
             // Same set as the reference, apart from pairs within float error of the threshold.
             var foundSet = found.Select(p => (p.FirstId, p.SecondId)).ToHashSet();
-            Assert.Empty(expected.Where(e => !foundSet.Contains(e.Key) && e.Value >= Threshold + 1e-5));
-            Assert.Empty(found.Where(p => !expected.ContainsKey((p.FirstId, p.SecondId)) &&
-                                          TestVectors.Dot(vectors[p.FirstId], vectors[p.SecondId]) < Threshold - 1e-5));
+            Assert.DoesNotContain(expected, e => !foundSet.Contains(e.Key) && e.Value >= Threshold + 1e-5);
+            Assert.DoesNotContain(found, p => !expected.ContainsKey((p.FirstId, p.SecondId)) &&
+                                              TestVectors.Dot(vectors[p.FirstId], vectors[p.SecondId]) < Threshold - 1e-5);
         }
     }
 
@@ -117,7 +117,7 @@ public class DuplicateSweepTests
             foreach (var ((a, b), score) in found)
                 Assert.True(Math.Abs(TestVectors.Dot(vectors[a], vectors[b]) - score) < tolerance, $"{path} {a}/{b}");
             // Every true pair is among what was reported (as a candidate when the scores are approximate).
-            Assert.Empty(expected.Where(e => !found.ContainsKey(e.Key) && e.Value >= Threshold + tolerance));
+            Assert.DoesNotContain(expected, e => !found.ContainsKey(e.Key) && e.Value >= Threshold + tolerance);
             if (!keepFloat32)
                 Assert.All(found.Values, s => Assert.True(s >= Threshold - (precision == VectorPrecision.Float16 ? 0.005f : 0.03f)));
         }

@@ -18,7 +18,7 @@ namespace FaceMatch.Matching.Galleries;
 /// lock, takes the lock only to apply what changed meanwhile, and swaps the store in. Growth (doubling) also
 /// drops tombstones. Ids are opaque strings; vectors are L2-normalised on the way in, so scores are cosines.
 /// </remarks>
-public sealed class Gallery : IDisposable
+public sealed partial class Gallery : IDisposable
 {
     private readonly object _writeLock = new();
     private readonly SemaphoreSlim _compactionGate = new(1, 1);
@@ -75,6 +75,7 @@ public sealed class Gallery : IDisposable
                 if (_store.Count == _store.Capacity)
                     Rebuild(GrownCapacity(_rowsById.Count + 1));
                 _rowsById[id] = _store.Append(id, normalized.AsSpan(0, Dimension));
+                IndexUpserted(id, normalized.AsSpan(0, Dimension));
                 if (existed) MaybeStartCompaction();
                 return !existed;
             }
@@ -94,6 +95,7 @@ public sealed class Gallery : IDisposable
             ThrowIfDisposed();
             if (!_rowsById.Remove(id, out int row)) return false;
             _store.MarkDead(row);
+            IndexRemoved(id);
             MaybeStartCompaction();
             return true;
         }
@@ -200,6 +202,19 @@ public sealed class Gallery : IDisposable
             VectorValidation.NormalizeInto(queries.Slice(q * Dimension, Dimension), normalized.AsSpan(q * Dimension, Dimension),
                 Dimension, queryCount == 1 ? "query" : $"query {q}");
 
+        if (options.Strategy is SearchStrategy.Default or SearchStrategy.Approximate && options.Device == SearchDevice.Cpu &&
+            AcquireIndex() is { } index)
+        {
+            try
+            {
+                return SearchIndex(index, normalized, queryCount, k, options);
+            }
+            finally
+            {
+                index.Release();
+            }
+        }
+
         var store = AcquireStore();
         try
         {
@@ -248,7 +263,10 @@ public sealed class Gallery : IDisposable
                 foreach (var id in _rowsById.Keys) idChars += id.Length;
                 // string: ~22 bytes + 2 per char; dictionary entry ~24 bytes; id slot 8; dead flag 1.
                 long managed = idChars * 2 + _rowsById.Count * (22L + 24) + (long)s.Capacity * 9;
-                return new GalleryMemoryUsage(s.NativeBytes, s.Capacity, s.Count, s.LiveCount, s.DeadCount, perRow, managed);
+                return new GalleryMemoryUsage(s.NativeBytes, s.Capacity, s.Count, s.LiveCount, s.DeadCount, perRow, managed)
+                {
+                    IndexBytes = _index?.Graph.MemoryBytes ?? 0,
+                };
             }
         }
     }
@@ -260,6 +278,8 @@ public sealed class Gallery : IDisposable
             if (_disposed) return;
             _disposed = true;
             _store.Release();
+            _index?.Release();
+            _index = null;
             _cudaMirror?.Dispose();
         }
     }
@@ -424,6 +444,8 @@ public sealed class Gallery : IDisposable
         if (float.IsNaN(options.MinScore)) throw new ArgumentException("MinScore is NaN", nameof(options));
         if (!Enum.IsDefined(options.Strategy)) throw new ArgumentOutOfRangeException(nameof(options), options.Strategy, "unknown strategy");
         if (!Enum.IsDefined(options.Device)) throw new ArgumentOutOfRangeException(nameof(options), options.Device, "unknown device");
+        if (options.Ef < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Ef, "Ef must be >= 0");
+        if (options.Ef > GalleryOptions.MaxEf) throw new GalleryLimitException($"Ef = {options.Ef}; the limit is {GalleryOptions.MaxEf}");
     }
 
     private static KernelPath ResolveOr(KernelPath requested, VectorPrecision precision) =>

@@ -41,6 +41,7 @@ internal static unsafe class GallerySearch
         switch (requested)
         {
             case SearchStrategy.Default:
+            case SearchStrategy.Approximate: // here only without an index: the Default scan
                 return !compressed ? SearchStrategy.Exact : store.HasFloat32 ? SearchStrategy.TwoStage : SearchStrategy.CompressedOnly;
             case SearchStrategy.Exact:
                 if (!store.HasFloat32)
