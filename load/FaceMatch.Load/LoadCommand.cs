@@ -12,6 +12,7 @@ namespace FaceMatch.Load;
 public static class LoadCommand
 {
     public const string AdminTokenVariable = "FACEMATCH_ADMIN_TOKEN";
+    public const string TokenVariable = "FACEMATCH_TOKEN";
 
     public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, CancellationToken cancellationToken = default)
     {
@@ -29,7 +30,9 @@ public static class LoadCommand
         var frameInterval = new Option<double>("--frame-interval-ms") { Description = "Milliseconds between a session's frames", DefaultValueFactory = _ => 100 };
         var templates = new Option<int>("--templates") { Description = "Templates enrolled before the run (Authenticate's targets, Identify's gallery)", DefaultValueFactory = _ => 4 };
         var adminToken = new Option<string?>("--admin-token") { Description = $"The operator's token, to create the run's tenant (default: ${AdminTokenVariable}, else <FACEMATCH_DATA>/admin.token)" };
-        var keepTenant = new Option<bool>("--keep-tenant") { Description = "Keep the run's tenant instead of deleting it at the end" };
+        var token = new Option<string?>("--token") { Description = "Use this tenant token's tenant instead of creating one (default: $FACEMATCH_TOKEN); the run erases what it enrolled there" };
+        var keepData = new Option<bool>("--keep-data") { Description = "Keep the run's tenant (with --token: the templates it enrolled) instead of deleting it at the end" };
+        var caCert = new Option<string?>("--ca-cert") { Description = "PEM file of the private CA of an https target (and of its /metrics)" };
         var metrics = new Option<string?>("--metrics") { Description = "The server's Prometheus endpoint, e.g. http://127.0.0.1:9464/metrics: its deltas go into the report" };
         var metricsInterval = new Option<int>("--metrics-interval-ms") { Description = "How often /metrics is sampled during the run (gauge peaks)", DefaultValueFactory = _ => 1000 };
         var outDir = new Option<string?>("--out") { Description = "Folder for report.json, report.md, latency.png and throughput.png" };
@@ -41,10 +44,10 @@ public static class LoadCommand
 
         var root = new RootCommand("facematch-load: replays SDK-like sessions and Compare calls against a FaceMatch server, open or closed loop, and reports latency, throughput, statuses and the server's own metrics.")
         {
-            target, rate, concurrency, requests, duration, drain, mix, photos, frames, frameInterval, templates, adminToken, keepTenant,
+            target, rate, concurrency, requests, duration, drain, mix, photos, frames, frameInterval, templates, adminToken, token, keepData, caCert,
             metrics, metricsInterval, outDir, seed, callTimeout, sessionTimeout, allowRemote, noProgress,
         };
-        root.SetAction(async (parse, token) =>
+        root.SetAction(async (parse, cancellationToken) =>
         {
             LoadOptions options;
             try
@@ -52,6 +55,7 @@ public static class LoadCommand
                 if (parse.GetValue(rate) is not null && parse.GetValue(concurrency) is not null)
                     throw new ArgumentException("--rate (open loop) and --concurrency (closed loop) exclude each other");
                 var callMix = CallMix.Parse(parse.GetValue(mix)!);
+                var tenantToken = parse.GetValue(token) ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t.Trim() : null);
                 options = new LoadOptions
                 {
                     Target = ParseUri(parse.GetValue(target)!, "--target"),
@@ -65,8 +69,10 @@ public static class LoadCommand
                     Frames = parse.GetValue(frames),
                     FrameInterval = TimeSpan.FromMilliseconds(parse.GetValue(frameInterval)),
                     Templates = parse.GetValue(templates),
-                    AdminToken = callMix.NeedsTenant ? parse.GetValue(adminToken) ?? AdminTokenFromEnvironment() : null,
-                    KeepTenant = parse.GetValue(keepTenant),
+                    Token = tenantToken,
+                    AdminToken = callMix.NeedsTenant && tenantToken is null ? parse.GetValue(adminToken) ?? AdminTokenFromEnvironment() : null,
+                    KeepData = parse.GetValue(keepData),
+                    CaCertificatePath = parse.GetValue(caCert),
                     MetricsUrl = parse.GetValue(metrics) is { } m ? ParseUri(m, "--metrics") : null,
                     MetricsInterval = TimeSpan.FromMilliseconds(parse.GetValue(metricsInterval)),
                     OutputDirectory = parse.GetValue(outDir),
@@ -87,7 +93,7 @@ public static class LoadCommand
             try
             {
                 var progress = new LoadProgress();
-                var run = LoadRun.RunAsync(options, token, progress);
+                var run = LoadRun.RunAsync(options, cancellationToken, progress);
                 if (!parse.GetValue(noProgress) && output == Console.Out && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
                     await ShowProgressAsync(run, progress);
                 var report = await run;
@@ -143,13 +149,14 @@ public static class LoadCommand
         return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
     }
 
-    /// <summary>The arguments as given, the admin token's value replaced: the command goes into the reports.</summary>
+    /// <summary>The arguments as given, the tokens' values replaced: the command goes into the reports.</summary>
     private static IEnumerable<string> Redacted(string[] args)
     {
         for (var i = 0; i < args.Length; i++)
         {
-            if (args[i].StartsWith("--admin-token=", StringComparison.Ordinal)) yield return "--admin-token=…";
-            else if (args[i] == "--admin-token" && i + 1 < args.Length) { yield return "--admin-token …"; i++; }
+            if (args[i] is "--admin-token" or "--token" && i + 1 < args.Length) { yield return args[i] + " …"; i++; }
+            else if (args[i].StartsWith("--admin-token=", StringComparison.Ordinal) || args[i].StartsWith("--token=", StringComparison.Ordinal))
+                yield return args[i][..(args[i].IndexOf('=') + 1)] + "…";
             else yield return args[i];
         }
     }

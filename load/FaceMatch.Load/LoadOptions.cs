@@ -40,10 +40,14 @@ public sealed record LoadOptions
     public TimeSpan FrameInterval { get; init; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Templates enrolled before the run, so Authenticate and Identify have targets.</summary>
     public int Templates { get; init; } = 4;
-    /// <summary>The operator's token, to create the run's own tenant; needed unless the mix is health checks only.</summary>
+    /// <summary>The operator's token, to create the run's own tenant; this or <see cref="Token"/> is needed unless the mix is health checks only.</summary>
     public string? AdminToken { get; init; }
-    /// <summary>Keep the run's tenant (and what it enrolled) instead of deleting it at the end.</summary>
-    public bool KeepTenant { get; init; }
+    /// <summary>A tenant token: the run uses that tenant instead of making its own (and erases what it enrolled there at the end).</summary>
+    public string? Token { get; init; }
+    /// <summary>Keep the run's tenant, or with <see cref="Token"/> the templates the run enrolled, instead of deleting them at the end.</summary>
+    public bool KeepData { get; init; }
+    /// <summary>PEM file of the private CA that issued an https target's certificate (trusted instead of the system's roots, for /metrics too).</summary>
+    public string? CaCertificatePath { get; init; }
 
     /// <summary>The server's Prometheus endpoint, scraped before, during and after the run; null: none.</summary>
     public Uri? MetricsUrl { get; init; }
@@ -72,8 +76,8 @@ public sealed record LoadOptions
         CheckTarget(Target, "--target");
         if (MetricsUrl is not null) CheckTarget(MetricsUrl, "--metrics");
         if (Mix.NeedsTenant && string.IsNullOrWhiteSpace(PhotosDirectory)) throw new ArgumentException($"--mix {Mix} needs --photos DIR");
-        if (Mix.NeedsTenant && string.IsNullOrWhiteSpace(AdminToken))
-            throw new ArgumentException($"--mix {Mix} needs the admin token (--admin-token, FACEMATCH_ADMIN_TOKEN or <FACEMATCH_DATA>/admin.token) to create its tenant");
+        if (Mix.NeedsTenant && string.IsNullOrWhiteSpace(AdminToken) && string.IsNullOrWhiteSpace(Token))
+            throw new ArgumentException($"--mix {Mix} needs the admin token (--admin-token, FACEMATCH_ADMIN_TOKEN or <FACEMATCH_DATA>/admin.token) to create its tenant, or a tenant token (--token or FACEMATCH_TOKEN)");
     }
 
     private void CheckTarget(Uri target, string option)
@@ -87,11 +91,12 @@ public sealed record LoadOptions
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
-    // A record prints every property: not the admin token.
+    // A record prints every property: not the tokens.
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append($"Target = {Target}, Rate = {Rate}, Concurrency = {Concurrency}, Requests = {Requests}, Duration = {Duration}, ")
-            .Append($"Mix = {Mix}, Frames = {Frames}, FrameInterval = {FrameInterval}, AdminToken = {(AdminToken is null ? "none" : "set")}");
+            .Append($"Mix = {Mix}, Frames = {Frames}, FrameInterval = {FrameInterval}, AdminToken = {(AdminToken is null ? "none" : "set")}, ")
+            .Append($"Token = {(Token is null ? "none" : "set")}, CaCertificatePath = {CaCertificatePath}");
         return true;
     }
 }

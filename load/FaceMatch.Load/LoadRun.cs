@@ -18,12 +18,14 @@ public static class LoadRun
         options.Validate();
         progress ??= new LoadProgress();
         progress.Phase = "setting up";
-        using var calls = new ScenarioCalls(options.Target, options.CallTimeout, options.SessionTimeout);
+        var roots = options.CaCertificatePath is { } ca ? Client.FaceMatchClientOptions.LoadCaCertificates(ca) : null;
+        // Validate() already held a remote target to --allow-remote, which is also what lets cleartext leave the machine.
+        using var calls = new ScenarioCalls(options.Target, options.CallTimeout, options.SessionTimeout, options.AllowRemote, roots);
         var scenario = await Scenario.PrepareAsync(calls, options, cancellationToken);
         LoadReport report;
         try
         {
-            var watch = options.MetricsUrl is { } url ? await MetricsWatch.StartAsync(url, options.MetricsInterval, cancellationToken) : null;
+            var watch = options.MetricsUrl is { } url ? await MetricsWatch.StartAsync(url, options.MetricsInterval, roots, cancellationToken) : null;
             await using var _ = watch;
             report = await MeasureAsync(options, scenario, watch, progress, cancellationToken);
         }

@@ -1,3 +1,6 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
 namespace FaceMatch.Load;
 
 /// <summary>
@@ -12,7 +15,7 @@ public sealed class MetricsWatch : IAsyncDisposable
     private static readonly string[] ProcessGauges =
         ["process_working_set_bytes", "process_private_memory_bytes", "dotnet_total_memory_bytes", "process_num_threads"];
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient _http;
     private readonly Uri _url;
     private readonly CancellationTokenSource _stop = new();
     private readonly Dictionary<string, double> _peaks = new(StringComparer.Ordinal);
@@ -20,12 +23,19 @@ public sealed class MetricsWatch : IAsyncDisposable
     private Task _sampling = Task.CompletedTask;
     private int _samples, _failed;
 
-    private MetricsWatch(Uri url) => _url = url;
-
-    /// <exception cref="LoadSetupException">the endpoint did not answer.</exception>
-    public static async Task<MetricsWatch> StartAsync(Uri url, TimeSpan interval, CancellationToken cancellationToken)
+    private MetricsWatch(Uri url, X509Certificate2Collection? roots)
     {
-        var watch = new MetricsWatch(url);
+        _url = url;
+        var handler = new SocketsHttpHandler();
+        if (roots is { Count: > 0 }) handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => IssuedBy(roots, certificate, errors);
+        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
+    }
+
+    /// <param name="roots">for an https endpoint whose certificate a private CA issued: trusted instead of the system's roots.</param>
+    /// <exception cref="LoadSetupException">the endpoint did not answer.</exception>
+    public static async Task<MetricsWatch> StartAsync(Uri url, TimeSpan interval, X509Certificate2Collection? roots, CancellationToken cancellationToken)
+    {
+        var watch = new MetricsWatch(url, roots);
         try
         {
             watch._before = await watch.ScrapeAsync(cancellationToken);
@@ -56,6 +66,20 @@ public sealed class MetricsWatch : IAsyncDisposable
         }
         while (DateTime.UtcNow < until);
         return Report(_before, after ?? _before);
+    }
+
+    /// <summary>
+    /// As the gRPC client trusts the same server (FaceMatch.Client): nothing wrong but the chain (the name is still
+    /// checked), and the chain leads to one of <paramref name="roots"/>.
+    /// </summary>
+    private static bool IssuedBy(X509Certificate2Collection roots, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     }
 
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(3);

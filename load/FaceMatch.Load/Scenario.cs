@@ -6,8 +6,10 @@ namespace FaceMatch.Load;
 
 /// <summary>
 /// What each call of a run sends, and sending it. Set-up makes the run its own tenant (ADVISORY liveness, so the
-/// replayed photos are scored but not refused) and enrols <see cref="LoadOptions.Templates"/> photos of different
-/// people, so Authenticate has templates to check and Identify a gallery to search. Call i's kind and photos come
+/// replayed photos are scored but not refused), or uses the one of <see cref="LoadOptions.Token"/>, and when the mix
+/// has Authenticate or Identify enrols <see cref="LoadOptions.Templates"/> photos of different people, so
+/// Authenticate has templates to check and Identify a gallery to search. Tear-down deletes the run's tenant, or the
+/// templates it enrolled in the given one. Call i's kind and photos come
 /// from a hash of (seed, i): Enroll and Identify send a random photo, Authenticate a random photo of an enrolled
 /// person against that person's template, Compare two random photos. A session sends its photo as
 /// <see cref="LoadOptions.Frames"/> frames, one every <see cref="LoadOptions.FrameInterval"/>, then half-closes.
@@ -18,7 +20,9 @@ public sealed class Scenario
     private readonly LoadOptions _options;
     private readonly PhotoSet? _photos;
     private readonly List<(string TemplateId, Person Person)> _targets = [];
-    private TenantAccess? _tenant;
+    // Templates enrolled in a tenant the run did not make, erased at the end.
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _enrolled = [];
+    private string? _tenantId;
 
     private Scenario(ScenarioCalls calls, LoadOptions options, PhotoSet? photos)
     {
@@ -27,7 +31,6 @@ public sealed class Scenario
         _photos = photos;
     }
 
-    public string? TenantId => _tenant?.TenantId;
     public int Targets => _targets.Count;
 
     /// <exception cref="LoadSetupException">the tenant could not be made, or no photo could be enrolled.</exception>
@@ -35,15 +38,22 @@ public sealed class Scenario
     {
         if (!options.Mix.NeedsTenant) return new Scenario(calls, options, null);
         var scenario = new Scenario(calls, options, PhotoSet.Load(options.PhotosDirectory!));
-        try
+        if (options.Token is { } token)
         {
-            scenario._tenant = await calls.CreateTenantAsync(options.AdminToken!, $"facematch-load {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}", cancellationToken);
+            calls.UseTenantToken(token);
         }
-        catch (RpcException e)
+        else
         {
-            throw new LoadSetupException($"creating the run's tenant: {e.StatusCode}: {e.Status.Detail}", e);
+            try
+            {
+                scenario._tenantId = await calls.CreateTenantAsync(options.AdminToken!, $"facematch-load {DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ}", cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                throw new LoadSetupException($"creating the run's tenant: {e.StatusCode}: {e.Status.Detail}", e);
+            }
         }
-        await scenario.EnrollTargetsAsync(cancellationToken);
+        if (options.Mix.Kinds.Any(k => k is CallKind.Authenticate or CallKind.Identify)) await scenario.EnrollTargetsAsync(cancellationToken);
         return scenario;
     }
 
@@ -64,7 +74,11 @@ public sealed class Scenario
                     await Task.Delay(500, cancellationToken);
                     continue;
                 }
-                if (outcome.Ok && outcome.SessionReason == "" && outcome.TemplateId is { Length: > 0 } id) _targets.Add((id, person));
+                if (outcome.Ok && outcome.SessionReason == "" && outcome.TemplateId is { Length: > 0 } id)
+                {
+                    _targets.Add((id, person));
+                    Enrolled(outcome);
+                }
                 else failures.Add($"{person.Name}: {(outcome.Ok ? outcome.SessionReason : outcome.Status)}");
                 break;
             }
@@ -73,12 +87,26 @@ public sealed class Scenario
             throw new LoadSetupException($"no photo could be enrolled as a target for Authenticate ({string.Join(", ", failures)})");
     }
 
-    /// <summary>Deletes the run's tenant (what it enrolled goes with it) unless the options keep it.</summary>
+    /// <summary>Deletes the run's tenant (what it enrolled goes with it), or what it enrolled in the given tenant, unless the options keep it.</summary>
     public async Task TearDownAsync(CancellationToken cancellationToken)
     {
-        if (_tenant is null || _options.KeepTenant) return;
-        try { await _calls.DeleteTenantAsync(_options.AdminToken!, _tenant.TenantId, cancellationToken); }
-        catch (RpcException) { /* the server went away; nothing else to clean */ }
+        if (_options.KeepData) return;
+        try
+        {
+            if (_tenantId is not null) await _calls.DeleteTenantAsync(_options.AdminToken!, _tenantId, cancellationToken);
+            else
+                foreach (var id in _enrolled.Distinct())
+                {
+                    try { await _calls.DeleteTemplateAsync(id, cancellationToken); }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.NotFound) { }
+                }
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException) { /* the server went away; nothing else to clean */ }
+    }
+
+    private void Enrolled(CallOutcome outcome)
+    {
+        if (_tenantId is null && outcome is { Ok: true, SessionReason: "", TemplateId: { Length: > 0 } id }) _enrolled.Add(id);
     }
 
     /// <summary>Sends call <paramref name="index"/> of kind <paramref name="kind"/>; session frames go into <paramref name="book"/>.</summary>
@@ -101,11 +129,19 @@ public sealed class Scenario
                     (templateId, photo) = (target.TemplateId, Pick(target.Person.Photos, draw.Next()));
                 }
                 var sentAt = new long[_options.Frames];
-                return _calls.SessionAsync(kind, templateId, Frames(photo, _options.FrameInterval, sentAt), i =>
+                return SessionAsync(kind, templateId, Frames(photo, _options.FrameInterval, sentAt), i =>
                 {
                     if (i >= 0 && i < sentAt.Length && sentAt[i] != 0) book.RecordFrame(Stopwatch.GetElapsedTime(sentAt[i]));
                 }, cancellationToken);
         }
+    }
+
+    private async Task<CallOutcome> SessionAsync(CallKind kind, string? templateId, IAsyncEnumerable<PacedFrame> frames, Action<int> onFeedback,
+        CancellationToken cancellationToken)
+    {
+        var outcome = await _calls.SessionAsync(kind, templateId, frames, onFeedback, cancellationToken);
+        if (kind == CallKind.Enroll) Enrolled(outcome);
+        return outcome;
     }
 
     /// <summary>The kind of call <paramref name="index"/>.</summary>

@@ -1,8 +1,8 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography.X509Certificates;
 using FaceMatch.Api.V1;
-using Google.Protobuf;
+using FaceMatch.Client;
 using Grpc.Core;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
 
 namespace FaceMatch.Load;
 
@@ -18,16 +18,12 @@ public readonly record struct CallOutcome(string Status, bool Pushback = false, 
 /// <summary>One frame of a session: the encoded photo and its capture time on the session's clock.</summary>
 public readonly record struct PacedFrame(ReadOnlyMemory<byte> Image, TimeSpan CaptureTime);
 
-/// <summary>The run's own tenant and the production token its calls carry.</summary>
-public sealed record TenantAccess(string TenantId, string Token);
-
 /// <summary>
-/// Every RPC the load generator makes, and nothing else (so the transport can change in this one file): the health
-/// check, the Admin calls that set a run up, Compare, and the sessions, sent as an SDK sends them (start, frames as
-/// the source yields them with at most <see cref="FramesInFlight"/> awaiting feedback, half-close, until the result).
-/// Over one Grpc.Net.Client channel that opens more HTTP/2 connections as streams fill, as a fleet of phones would.
-/// Nothing is retried: each call counts with the status the server gave it. A call failing is an outcome; a call
-/// cancelled by the caller's token throws <see cref="OperationCanceledException"/>.
+/// Every RPC the load generator makes, and nothing else, so the transport is this one file: through the project's
+/// client library (<see cref="FaceMatchClient"/>, <see cref="FaceMatchAdminClient"/>), as an application calls the
+/// server. Its sessions send each frame as the source yields it with at most <see cref="FramesInFlight"/> awaiting
+/// feedback, then half-close. Nothing is retried: each call counts with the status the server gave it. A failed call
+/// is an outcome; a call cancelled by the caller's token throws <see cref="OperationCanceledException"/>.
 /// </summary>
 public sealed class ScenarioCalls : IDisposable
 {
@@ -35,58 +31,60 @@ public sealed class ScenarioCalls : IDisposable
     public const int FramesInFlight = 2;
 
     private const string PushbackTrailer = "grpc-retry-pushback-ms";
-    private readonly GrpcChannel _channel;
-    private readonly Api.V1.FaceMatch.FaceMatchClient _faceMatch;
-    private readonly Admin.AdminClient _admin;
-    private readonly Health.HealthClient _health;
+    private readonly Uri _target;
     private readonly TimeSpan _callTimeout;
     private readonly TimeSpan _sessionTimeout;
-    private Metadata? _tenant;
+    private readonly bool _allowPlaintext;
+    private readonly X509Certificate2Collection? _roots;
+    private readonly FaceMatchClient _anonymous;
+    private FaceMatchClient? _tenant;
 
-    public ScenarioCalls(Uri target, TimeSpan callTimeout, TimeSpan sessionTimeout)
+    /// <param name="caCertificates">roots to trust instead of the system's, for an https target with a private CA.</param>
+    /// <exception cref="ArgumentException">the client refuses the target (cleartext to another machine without <paramref name="allowPlaintext"/>).</exception>
+    public ScenarioCalls(Uri target, TimeSpan callTimeout, TimeSpan sessionTimeout, bool allowPlaintext, X509Certificate2Collection? caCertificates)
     {
-        _channel = GrpcChannel.ForAddress(target, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        });
-        _faceMatch = new Api.V1.FaceMatch.FaceMatchClient(_channel);
-        _admin = new Admin.AdminClient(_channel);
-        _health = new Health.HealthClient(_channel);
-        _callTimeout = callTimeout;
-        _sessionTimeout = sessionTimeout;
+        (_target, _callTimeout, _sessionTimeout, _allowPlaintext, _roots) = (target, callTimeout, sessionTimeout, allowPlaintext, caCertificates);
+        _anonymous = new FaceMatchClient(Options(token: null));
+    }
+
+    /// <summary>Makes the tenant calls carry <paramref name="token"/> (a tenant's production or development token).</summary>
+    public void UseTenantToken(string token)
+    {
+        _tenant?.Dispose();
+        _tenant = new FaceMatchClient(Options(token));
     }
 
     /// <summary>Creates a tenant with ADVISORY liveness (replayed photos are scored, not refused) and a production
-    /// token, which the later calls carry.</summary>
+    /// token, which the later calls carry; returns the tenant's id.</summary>
     /// <exception cref="RpcException">an Admin call failed.</exception>
-    public async Task<TenantAccess> CreateTenantAsync(string adminToken, string name, CancellationToken cancellationToken)
+    public async Task<string> CreateTenantAsync(string adminToken, string name, CancellationToken cancellationToken)
     {
-        var tenant = await _admin.CreateTenantAsync(new CreateTenantRequest { Name = name }, Unary(Bearer(adminToken), cancellationToken));
-        await _admin.SetPolicyAsync(new SetPolicyRequest { TenantId = tenant.TenantId, Policy = new Policy { Liveness = LivenessMode.Advisory } },
-            Unary(Bearer(adminToken), cancellationToken));
-        var token = await _admin.IssueTokenAsync(new IssueTokenRequest { TenantId = tenant.TenantId, Mode = TokenMode.Production },
-            Unary(Bearer(adminToken), cancellationToken));
-        _tenant = Bearer(token.Token);
-        return new TenantAccess(tenant.TenantId, token.Token);
+        using var admin = new FaceMatchAdminClient(Options(adminToken));
+        var tenant = await admin.CreateTenantAsync(name, cancellationToken);
+        await admin.UpdatePolicyAsync(tenant.TenantId, p => p.Liveness = LivenessMode.Advisory, cancellationToken);
+        UseTenantToken((await admin.IssueTokenAsync(tenant.TenantId, TokenMode.Production, cancellationToken)).Token);
+        return tenant.TenantId;
     }
 
-    /// <summary>Deletes the run's tenant: its templates and tokens go with it.</summary>
+    /// <summary>Deletes a tenant: its templates and tokens go with it.</summary>
     /// <exception cref="RpcException">the call failed.</exception>
-    public async Task DeleteTenantAsync(string adminToken, string tenantId, CancellationToken cancellationToken) =>
-        await _admin.DeleteTenantAsync(new DeleteTenantRequest { TenantId = tenantId }, Unary(Bearer(adminToken), cancellationToken));
+    public async Task DeleteTenantAsync(string adminToken, string tenantId, CancellationToken cancellationToken)
+    {
+        using var admin = new FaceMatchAdminClient(Options(adminToken));
+        await admin.DeleteTenantAsync(tenantId, cancellationToken);
+    }
+
+    /// <summary>Erases one template of the tenant.</summary>
+    /// <exception cref="RpcException">the call failed (NOT_FOUND: it is gone already).</exception>
+    public Task DeleteTemplateAsync(string templateId, CancellationToken cancellationToken) => Tenant().DeleteTemplateAsync(templateId, cancellationToken);
 
     public Task<CallOutcome> HealthAsync(CancellationToken cancellationToken) =>
-        OutcomeOf(async () =>
-        {
-            var reply = await _health.CheckAsync(new HealthCheckRequest(), Unary(null, cancellationToken));
-            return new CallOutcome(reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? CallOutcome.OkStatus : "NOT_SERVING");
-        }, cancellationToken);
+        OutcomeOf(async () => new CallOutcome(await _anonymous.IsServingAsync(cancellationToken) ? CallOutcome.OkStatus : "NOT_SERVING"), cancellationToken);
 
     public Task<CallOutcome> CompareAsync(ReadOnlyMemory<byte> imageA, ReadOnlyMemory<byte> imageB, CancellationToken cancellationToken) =>
         OutcomeOf(async () =>
         {
-            var request = new CompareRequest { ImageA = ByteString.CopyFrom(imageA.Span), ImageB = ByteString.CopyFrom(imageB.Span) };
-            await _faceMatch.CompareAsync(request, Unary(TenantHeaders(), cancellationToken));
+            await Tenant().CompareAsync(imageA, imageB, cancellationToken);
             return new CallOutcome(CallOutcome.OkStatus);
         }, cancellationToken);
 
@@ -98,69 +96,23 @@ public sealed class ScenarioCalls : IDisposable
         CancellationToken cancellationToken) =>
         OutcomeOf(async () =>
         {
-            var options = new CallOptions(TenantHeaders(), DateTime.UtcNow + _sessionTimeout, cancellationToken);
-            using var call = kind switch
+            var client = Tenant();
+            var sessionFrames = AsSessionFrames(frames, cancellationToken);
+            void Heard(FrameFeedback feedback) => onFeedback((int)feedback.FrameIndex);
+            var result = kind switch
             {
-                CallKind.Enroll => _faceMatch.Enroll(options),
-                CallKind.Authenticate => _faceMatch.Authenticate(options),
-                CallKind.Identify => _faceMatch.Identify(options),
+                CallKind.Enroll => await client.EnrollAsync(sessionFrames, Heard, cancellationToken: cancellationToken),
+                CallKind.Authenticate => await client.AuthenticateAsync(templateId!, sessionFrames, Heard, cancellationToken),
+                CallKind.Identify => await client.IdentifyAsync(sessionFrames, Heard, cancellationToken: cancellationToken),
                 _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a session kind"),
             };
-            using var window = new SemaphoreSlim(FramesInFlight);
-            using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var start = new SessionStart { TemplateId = templateId ?? "" };
-            var sending = SendAsync(call.RequestStream, start, frames, window, stopSending.Token);
-            try
-            {
-                await foreach (var ev in call.ResponseStream.ReadAllAsync(cancellationToken))
-                {
-                    if (ev.KindCase == SessionEvent.KindOneofCase.Feedback)
-                    {
-                        window.Release();
-                        onFeedback((int)ev.Feedback.FrameIndex);
-                    }
-                    else if (ev.KindCase == SessionEvent.KindOneofCase.Result)
-                    {
-                        return new CallOutcome(CallOutcome.OkStatus, SessionReason: ev.Result.Reason, TemplateId: ev.Result.TemplateId);
-                    }
-                }
-                return new CallOutcome("NO_RESULT");
-            }
-            finally
-            {
-                await stopSending.CancelAsync();
-                await sending;
-            }
+            return new CallOutcome(CallOutcome.OkStatus, SessionReason: result.Reason, TemplateId: result.TemplateId);
         }, cancellationToken);
 
-    /// <summary>
-    /// Writes the start, the frames and the half-close. A write fails once
-    /// the server has ended the call (a refusal, or its result before the frames ran out); the receiver then has the
-    /// status, so a failed write just stops sending.
-    /// </summary>
-    private static async Task SendAsync(IClientStreamWriter<SessionRequest> requests, SessionStart start, IAsyncEnumerable<PacedFrame> frames,
-        SemaphoreSlim window, CancellationToken token)
+    private static async IAsyncEnumerable<SessionFrame> AsSessionFrames(IAsyncEnumerable<PacedFrame> frames,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        try
-        {
-            await requests.WriteAsync(new SessionRequest { Start = start }, token);
-            await using var source = frames.GetAsyncEnumerator(token);
-            // The source is asked for a frame only once there is room for it, as a camera is read at the server's pace.
-            while (true)
-            {
-                await window.WaitAsync(token);
-                if (!await source.MoveNextAsync()) break;
-                var frame = source.Current;
-                await requests.WriteAsync(new SessionRequest
-                {
-                    Frame = new Frame { Image = ByteString.CopyFrom(frame.Image.Span), CaptureTimeMs = (long)frame.CaptureTime.TotalMilliseconds },
-                }, token);
-            }
-            await requests.CompleteAsync();
-        }
-        catch (Exception e) when (e is RpcException or InvalidOperationException or OperationCanceledException or ObjectDisposedException)
-        {
-        }
+        await foreach (var frame in frames.WithCancellation(cancellationToken)) yield return new SessionFrame(frame.Image, frame.CaptureTime);
     }
 
     private static async Task<CallOutcome> OutcomeOf(Func<Task<CallOutcome>> call, CancellationToken cancellationToken)
@@ -187,11 +139,23 @@ public sealed class ScenarioCalls : IDisposable
         _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : char.ToUpperInvariant(c).ToString())),
     };
 
-    private Metadata TenantHeaders() => _tenant ?? throw new InvalidOperationException("no tenant: CreateTenantAsync first");
+    private FaceMatchClient Tenant() => _tenant ?? throw new InvalidOperationException("no tenant token: CreateTenantAsync or UseTenantToken first");
 
-    private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+    private FaceMatchClientOptions Options(string? token) => new()
+    {
+        Address = _target,
+        Token = token,
+        CallTimeout = _callTimeout,
+        SessionTimeout = _sessionTimeout,
+        MaxFramesInFlight = FramesInFlight,
+        CaCertificates = _roots,
+        AllowPlaintext = _allowPlaintext,
+        Retry = new FaceMatchRetryOptions { MaxAttempts = 1 },
+    };
 
-    private CallOptions Unary(Metadata? headers, CancellationToken cancellationToken) => new(headers, DateTime.UtcNow + _callTimeout, cancellationToken);
-
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        _tenant?.Dispose();
+        _anonymous.Dispose();
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using FaceMatch.Cli.Commands.Bench;
 using FaceMatch.Matching.Galleries;
 using FaceMatch.Matching.Kernels;
+using FaceMatch.Models.Manifest;
 
 namespace FaceMatch.Cli.Commands;
 
@@ -15,9 +16,10 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, memory bandwidth.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, memory bandwidth, model throughput.");
         command.Subcommands.Add(Match());
         command.Subcommands.Add(MemoryBandwidth());
+        command.Subcommands.Add(Models());
         return command;
     }
 
@@ -92,6 +94,27 @@ internal static class BenchCommand
                 w.WriteEndObject();
             });
         });
+        return command;
+    }
+
+    private static Command Models()
+    {
+        var batches = new Option<string>("--batch") { Description = "Batch sizes, comma-separated.", DefaultValueFactory = _ => "1,8,32,64" };
+        var seconds = new Option<double>("--seconds") { Description = "Timed seconds per model and batch size.", DefaultValueFactory = _ => 3.0 };
+        var profile = new Option<bool>("--profile") { Description = "Profile with ONNX Runtime and report each execution provider's share of node time." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("models", "Items/s of each default model at several batch sizes on FACEMATCH_DEVICE (bare runs, no queue).");
+        foreach (var o in new Option[] { batches, seconds, profile, json }) command.Options.Add(o);
+        command.SetAction(parse => Emit(parse.GetValue(json), w =>
+        {
+            var sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(b => int.TryParse(b, out var n) && n is >= 1 and <= 4096 ? n : throw new ArgumentException($"--batch: '{b}' is not a batch size (1..4096)"))
+                .ToList();
+            var time = parse.GetValue(seconds);
+            if (time is <= 0 or > 600) throw new ArgumentException("--seconds must be more than 0 and at most 600");
+            ModelThroughputBenchmark.Run(w, ModelManifest.Load(CliPaths.ManifestPath()), FaceMatch.Models.Runtime.ExecutionDevice.FromEnvironment(),
+                sizes, time, parse.GetValue(profile));
+        }));
         return command;
     }
 

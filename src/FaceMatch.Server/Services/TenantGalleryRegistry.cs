@@ -36,6 +36,9 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
         return (loaded, subscription);
     }
 
+    /// <summary>Whether the tenant's gallery has a row for the template (diagnostics and tests).</summary>
+    public bool Contains(string tenantId, string templateId) => _galleries.TryGet(tenantId, out var gallery) && gallery!.Contains(templateId);
+
     public void TemplateStored(string tenantId, StoredTemplate template)
     {
         if (template.ProtectedTemplate.Length == dimension) _galleries.For(tenantId).Upsert(template.TemplateId, template.ProtectedTemplate);
