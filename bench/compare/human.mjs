@@ -1,8 +1,8 @@
-// @vladmandic/human on TensorFlow.js's WASM backend in Node, with its own bundled models: BlazeFace → face mesh
-// (the box refined and the face rotated upright: its alignment) → faceres description (1024-d embedding). Every
-// other model (iris, emotion, body, hand, gestures, anti-spoofing) is off, and so is the frame cache (a video
-// feature that would reuse results across calls). Pairs are scored by Human's own distance (match.distance),
-// negated so that higher means more alike.
+// @vladmandic/human on TensorFlow.js's WASM backend in Node, with its own bundled models and its default face
+// pipeline: BlazeFace → face mesh (the box refined from the mesh: its alignment; `rotation` stays at its default,
+// off) → faceres description (1024-d embedding). Every other model (iris, emotion, body, hand, gestures,
+// anti-spoofing) is off, and so is the frame cache (a video feature that would reuse results across calls). Pairs
+// are scored by Human's own distance (match.distance), negated so that higher means more alike.
 //   node human.mjs --folder DIR --out RESULT.json --scores-out SCORES.csv [--passes 3] [--warmup 3]
 import path from 'node:path';
 import { require, offline, run } from './common.mjs';
@@ -33,7 +33,7 @@ const human = new Human({
   segmentation: off,
   face: {
     enabled: true,
-    detector: { rotation: true, maxDetected: 1, skipFrames: 0, skipTime: 0 },
+    detector: { rotation: false, maxDetected: 1, skipFrames: 0, skipTime: 0 },
     mesh: { enabled: true },
     attention: off,
     iris: off,
@@ -67,6 +67,6 @@ await run({
     wasm_files: [...seen.wasmFiles],
     models: human.models.loaded(),
     model_files: seen.modelFiles.map((f) => path.relative(humanDir, f)),
-    pipeline: 'blazeface → facemesh (rotation) → faceres 1024-d; score −match.distance',
+    pipeline: 'blazeface → facemesh → faceres 1024-d; score −match.distance',
   }),
 });

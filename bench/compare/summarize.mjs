@@ -55,6 +55,7 @@ const systems = names.map((name) => {
 });
 
 const notes = [];
+const f0 = (x, d = 1) => Number(x).toFixed(d);
 // This implementation against the C# one, on the scores FaceMatch in-process wrote.
 for (const s of systems.filter((x) => x.result.benchmark === 'embed' && x.result.auc !== undefined)) {
   const diffs = { auc: s.m.auc - s.result.auc, dprime: s.m.dprime - s.result.dprime, eer: s.m.eer - s.result.eer, tar1: s.m.tar1 - s.result['tar_at_far_1e-2'] };
@@ -83,6 +84,15 @@ function describe(r) {
   }
   if (r.system === 'facematch-grpc') return { label: 'FaceMatch, Compare over gRPC', threads: '1 call at a time, ONNX Runtime intra-op 1' };
   return { label: `${r.system} ${r.version}`, threads: `${r.multithread ? 'WASM threads' : '1'} (tfjs-wasm ${r.tfjs}${r.simd ? ', SIMD' : ''})` };
+}
+
+for (const { name, result: r } of systems) {
+  if (r.wasm_files) {
+    const local = r.wasm_files.every((f) => f.includes(`${path.sep}node_modules${path.sep}`));
+    notes.push(`${name}: decode (sharp → tensor) p50 ${f0(r.decode_ms_p50)} ms of the photo's ${f0(r.ms_per_photo_p50)} ms; WASM binary ${r.wasm_files.map((x) => path.basename(x)).join(', ')} read from ${local ? 'node_modules' : r.wasm_files.join(', ')}`);
+    if (!local || r.wasm_files.length === 0) throw new Error(`${name}: the WASM binary did not come from node_modules: ${JSON.stringify(r.wasm_files)}`);
+  }
+  if (r.client_cpu_ms_per_photo !== undefined) notes.push(`${name}: CPU ms/photo is the server's; the Python client took ${f0(r.client_cpu_ms_per_photo, 2)} ms more per photo`);
 }
 
 const ref = systems[0].result;
