@@ -88,6 +88,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                 {
                     s.AddSingleton(vault);
                     s.AddSingleton(adminToken);
+                    s.AddSingleton<BearerTokens>();
                     s.AddSingleton(admission);
                     s.AddSingleton(settings.Admission);
                     s.AddSingleton<AnalysisGate>();
