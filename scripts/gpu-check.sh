@@ -30,10 +30,10 @@ serve=$!
 for _ in $(seq 1 180); do ./out/facematch health --timeout 2 >/dev/null 2>&1 && break; kill -0 $serve || { cat "$out/serve.log" >&2; exit 1; }; sleep 1; done
 tenant=$(./out/facematch admin tenant create gpu-check | python3 -c 'import json,sys; print(json.load(sys.stdin)["tenantId"])')
 token=$(./out/facematch admin token issue --tenant "$tenant" --mode production | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-python3 - "$port" "$token" "$photo_a" "$photo_b" "$root/src/FaceMatch.Server/Protos" "$out" >"$out/compare.json" <<'PY'
+python3 - "$port" "$token" "$photo_a" "$photo_b" "$root/scripts/proto-messages.py" "$out" >"$out/compare.json" <<'PY'
 import json, subprocess, sys, time
-port, token, a, b, protos, out = sys.argv[1:]
-subprocess.run(["protoc", f"-I{protos}", f"--python_out={out}", "facematch.proto"], check=True)
+port, token, a, b, messages, out = sys.argv[1:]
+subprocess.run([sys.executable, messages, out], check=True)
 sys.path.insert(0, out)
 import grpc, facematch_pb2
 channel = grpc.insecure_channel(f"127.0.0.1:{port}")

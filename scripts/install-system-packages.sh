@@ -11,6 +11,8 @@ packages=(
   python3-protobuf    # its message runtime, for the modules protoc generates in the grpcio client tests
   protobuf-compiler   # protoc: Python messages of the interop protos
   prometheus          # a real scraper: the metrics test reads our series back through its query API
+  chromium            # the browser the console test drives (Playwright, never a downloaded browser)
+  ffmpeg              # makes the console test's fake-camera video (.y4m) from face photos
   openssl
 )
 missing=()

@@ -6,7 +6,8 @@
 Creates a tenant (ADVISORY liveness), enrolls PHOTO, then runs SESSIONS Authenticate sessions one after another,
 each FRAMES copies of PHOTO sent in strict ping-pong (a frame's feedback before the next frame), and prints one
 JSON object with p50/p90/p99/max in ms, from the first message written to the result read. Messages come from
-Debian's protoc (--python_out) over src/FaceMatch.Server/Protos/facematch.proto; calls are grpcio's generic ones.
+Debian's protoc over src/FaceMatch.Server/Protos/facematch.proto (scripts/proto-messages.py); calls are grpcio's
+generic ones.
 Loopback only; bounded by --sessions.
 """
 import argparse, json, os, subprocess, sys, tempfile, threading, time
@@ -24,7 +25,7 @@ if not o.target.startswith(("127.", "localhost", "[::1]")):
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 out = tempfile.mkdtemp()
-subprocess.run(["protoc", "-I", os.path.join(root, "src/FaceMatch.Server/Protos"), "--python_out=" + out, "facematch.proto"], check=True)
+subprocess.run([sys.executable, os.path.join(root, "scripts/proto-messages.py"), out], check=True)
 sys.path.insert(0, out)
 import facematch_pb2 as fm  # noqa: E402
 

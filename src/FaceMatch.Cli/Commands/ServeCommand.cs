@@ -36,6 +36,8 @@ internal static class ServeCommand
             {
                 var server = host.Server;
                 Console.WriteLine($"facematch: gRPC on port {server.Port} ({(server.IsTls ? "TLS, ALPN h2" : "h2c")}), metrics on port {server.MetricsPort} (/metrics); health NOT_SERVING until the models are loaded");
+                if (server.HttpPort != 0)
+                    Console.WriteLine($"facematch: HTTP on port {server.HttpPort}: the console at {server.HttpAddress}console/, the JSON API under /v1/ (OpenAPI at /openapi.json), WebSocket sessions at /v1/sessions/{{kind}}");
                 Console.WriteLine($"facematch: admin token from {host.AdminToken.Source}");
                 try
                 {

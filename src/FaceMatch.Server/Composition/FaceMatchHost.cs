@@ -4,6 +4,7 @@ using FaceMatch.Server.Hosting;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Services;
 using FaceMatch.Server.Sessions;
+using FaceMatch.Server.Web;
 using FaceMatch.Vault;
 using FaceMatch.Vault.Retention;
 using FaceMatch.Vision;
@@ -88,6 +89,8 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                 {
                     s.AddSingleton(vault);
                     s.AddSingleton(adminToken);
+                    s.AddSingleton<BearerTokens>();
+                    s.AddSingleton(settings.Server);
                     s.AddSingleton(admission);
                     s.AddSingleton(settings.Admission);
                     s.AddSingleton<AnalysisGate>();
@@ -98,7 +101,9 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                     s.AddSingleton(_ => slots.Analyzer ?? throw new InvalidOperationException("models not loaded"));
                     s.AddSingleton(_ => slots.Galleries ?? throw new InvalidOperationException("galleries not loaded"));
                     s.AddSingleton<SessionRunner>();
+                    WebEndpoints.AddServices(s);
                 })
+                .MapHttp(WebEndpoints.Map)
                 .AddInterceptor<ReadinessInterceptor>()
                 .AddInterceptor<BearerAuthInterceptor>()
                 .MapService<FaceMatchService>()

@@ -27,6 +27,7 @@ public static class ServeConfiguration
         ["Server:AllowPlaintext"] = ServerSettings.AllowPlaintextVariable,
         ["Server:MaxConnections"] = ServerSettings.MaxConnectionsVariable,
         ["Server:MaxCallSeconds"] = ServerSettings.MaxCallVariable,
+        ["Http:AllowedOrigins"] = ServerSettings.AllowedOriginsVariable,
         ["Grpc:MaxReceiveBytes"] = ServerSettings.MaxReceiveVariable,
         ["Grpc:MaxSendBytes"] = ServerSettings.MaxSendVariable,
         ["Grpc:MaxConcurrentStreams"] = ServerSettings.MaxStreamsVariable,

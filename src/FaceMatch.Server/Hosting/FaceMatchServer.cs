@@ -20,7 +20,9 @@ namespace FaceMatch.Server.Hosting;
 /// <summary>
 /// The FaceMatch server process on Grpc.AspNetCore and Kestrel: the gRPC endpoint (HTTP/2; TLS with ALPN h2
 /// when a certificate is configured) with health, reflection and the services composed into it, and an
-/// HTTP/1.1 endpoint serving <c>/metrics</c>. Every gRPC call runs through one interceptor pipeline, built here
+/// HTTP/1.1 endpoint serving <c>/metrics</c>, and, when <see cref="ServerSettings.HttpPort"/> is set, an HTTP/1.1 endpoint
+/// for what browsers and plain HTTP clients use (<see cref="HttpPaths"/>: what the composition maps there, and the
+/// JSON transcoding of annotated gRPC methods). Every gRPC call runs through one interceptor pipeline, built here
 /// once: logging (outermost), metrics, exception mapping, then whatever the composition adds (authentication),
 /// then the service method.
 /// </summary>
@@ -29,16 +31,19 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ListenOptions[] _grpcListeners;
     private readonly ListenOptions[] _metricsListeners;
-    // Known once Kestrel has bound (port 0 picks one); the metrics branch of the pipeline compares with it.
+    private readonly ListenOptions[] _httpListeners;
+    // Known once Kestrel has bound (port 0 picks one); the pipeline's branches by port compare with them.
     private int _metricsPort = -1;
+    private int _httpPort = -1;
     private readonly ILogger _logger;
 
-    private FaceMatchServer(WebApplication app, ServerSettings settings, ListenOptions[] grpc, ListenOptions[] metrics)
+    private FaceMatchServer(WebApplication app, ServerSettings settings, ListenOptions[] grpc, ListenOptions[] metrics, ListenOptions[] http)
     {
         _app = app;
         Settings = settings;
         _grpcListeners = grpc;
         _metricsListeners = metrics;
+        _httpListeners = http;
         Readiness = app.Services.GetRequiredService<ServerReadiness>();
         Drain = app.Services.GetRequiredService<CallDrain>();
         _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<FaceMatchServer>();
@@ -52,10 +57,13 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
     /// <summary>The bound gRPC port (the chosen one when <see cref="ServerSettings.Port"/> was 0); known once started.</summary>
     public int Port => BoundPort(_grpcListeners);
     public int MetricsPort => BoundPort(_metricsListeners);
+    /// <summary>The bound HTTP port; 0 when <see cref="ServerSettings.HttpPort"/> is not set.</summary>
+    public int HttpPort => BoundPort(_httpListeners);
     public bool IsTls => Settings.IsTls;
     /// <summary>An address a client on this machine can use (http:// for h2c, https://localhost for TLS).</summary>
     public Uri LocalAddress => new(IsTls ? $"https://localhost:{Port}" : $"http://127.0.0.1:{Port}");
     public Uri MetricsAddress => new($"{(IsTls ? "https://localhost" : "http://127.0.0.1")}:{MetricsPort}/metrics");
+    public Uri HttpAddress => new($"{(IsTls ? "https://localhost" : "http://127.0.0.1")}:{HttpPort}/");
 
     /// <exception cref="ArgumentException">an unsafe bind (see <see cref="ServerSettings.EnsureTransportIsSafe"/>).</exception>
     /// <exception cref="IOException">the TLS certificate or key cannot be read.</exception>
@@ -78,16 +86,18 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
 
         var grpcListeners = new List<ListenOptions>();
         var metricsListeners = new List<ListenOptions>();
+        var httpListeners = new List<ListenOptions>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             ConfigureLimits(kestrel.Limits, settings);
             kestrel.AddServerHeader = false;
             Listen(kestrel, settings, settings.Port, HttpProtocols.Http2, certificate, grpcListeners);
             Listen(kestrel, settings, settings.MetricsPort, HttpProtocols.Http1, certificate, metricsListeners);
+            if (settings.HttpPort is { } httpPort) Listen(kestrel, settings, httpPort, HttpProtocols.Http1, certificate, httpListeners);
         });
 
         var services = builder.Services;
-        services.AddGrpc(o =>
+        var grpc = services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = settings.MaxReceiveMessageBytes;
             o.MaxSendMessageSize = settings.MaxSendMessageBytes;
@@ -99,6 +109,7 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
             o.Interceptors.Add<ExceptionMappingInterceptor>();
             foreach (var interceptor in composition.Interceptors) o.Interceptors.Add(interceptor);
         });
+        if (settings.HttpPort is not null) JsonApi.AddServices(grpc);
         services.AddGrpcReflection();
         services.AddSingleton<ServerReadiness>();
         services.AddSingleton<CallDrain>();
@@ -126,12 +137,25 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
                 return Task.CompletedTask;
             });
         });
+        // The HTTP port serves its own paths only, and the gRPC port none of them.
+        app.Use((http, next) =>
+        {
+            var onHttpPort = server is not null && http.Connection.LocalPort == server._httpPort;
+            if (onHttpPort == HttpPaths.Serves(http.Request.Path)) return next(http);
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
         app.UseMiddleware<CallDurationCap>(settings.MaxCallDuration);
+        if (settings.HttpPort is not null)
+        {
+            JsonApi.Map(app);
+            foreach (var map in composition.HttpMappings) map(app);
+        }
         foreach (var map in composition.ServiceMappings) map(app);
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
 
-        server = new FaceMatchServer(app, settings, [.. grpcListeners], [.. metricsListeners]);
+        server = new FaceMatchServer(app, settings, [.. grpcListeners], [.. metricsListeners], [.. httpListeners]);
         return server;
     }
 
@@ -139,10 +163,11 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         _metricsPort = BoundPort(_metricsListeners);
+        _httpPort = _httpListeners.Length == 0 ? -1 : BoundPort(_httpListeners);
         if (Settings.ServesPlaintextOffLoopback)
             _app.Logger.LogWarning(
-                "serving cleartext gRPC and metrics on {Bind} ({Variable}=true): only safe behind a TLS-terminating proxy or mesh",
-                Settings.Bind, ServerSettings.AllowPlaintextVariable);
+                "serving cleartext gRPC and metrics{AndHttp} on {Bind} ({Variable}=true): only safe behind a TLS-terminating proxy or mesh",
+                Settings.HttpPort is null ? "" : " and HTTP (the console, WebSocket sessions, the JSON API)", Settings.Bind, ServerSettings.AllowPlaintextVariable);
     }
 
     /// <summary>Everything the services need is ready: health answers SERVING.</summary>
@@ -172,7 +197,8 @@ public sealed partial class FaceMatchServer : IAsyncDisposable
     private static void ConfigureLimits(KestrelServerLimits limits, ServerSettings settings)
     {
         limits.MaxConcurrentConnections = settings.MaxConnections;
-        limits.MaxConcurrentUpgradedConnections = 0;
+        // Only the HTTP port's WebSocket sessions upgrade a connection; with no HTTP port nothing may.
+        limits.MaxConcurrentUpgradedConnections = settings.HttpPort is null ? 0 : settings.MaxConnections;
         // A client must send its headers promptly and keep request bodies moving (grpc-dotnet lifts the body
         // rate for client-streaming and duplex calls, whose pauses are normal; their bound is the call duration).
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
@@ -224,12 +250,23 @@ public sealed class ServerComposition
 {
     internal List<Action<IServiceCollection>> ServiceRegistrations { get; } = [];
     internal List<Action<WebApplication>> ServiceMappings { get; } = [];
+    internal List<Action<WebApplication>> HttpMappings { get; } = [];
     internal List<Type> Interceptors { get; } = [];
 
     /// <summary>Binds a gRPC service (a generated base class's implementation); reflection lists it.</summary>
     public ServerComposition MapService<TService>() where TService : class
     {
         ServiceMappings.Add(app => app.MapGrpcService<TService>());
+        return this;
+    }
+
+    /// <summary>
+    /// Adds middleware and endpoints for the HTTP port (under <see cref="HttpPaths"/>), mapped only when the port is
+    /// configured; the gRPC port never serves them.
+    /// </summary>
+    public ServerComposition MapHttp(Action<WebApplication> map)
+    {
+        HttpMappings.Add(map);
         return this;
     }
 

@@ -15,6 +15,8 @@ public sealed record ServerSettings
     public const string TlsCertVariable = "FACEMATCH_TLS_CERT";
     public const string TlsKeyVariable = "FACEMATCH_TLS_KEY";
     public const string MetricsPortVariable = "FACEMATCH_METRICS_PORT";
+    public const string HttpPortVariable = "FACEMATCH_HTTP_PORT";
+    public const string AllowedOriginsVariable = "FACEMATCH_HTTP_ALLOWED_ORIGINS";
     public const string MaxReceiveVariable = "FACEMATCH_GRPC_MAX_RECEIVE_BYTES";
     public const string MaxSendVariable = "FACEMATCH_GRPC_MAX_SEND_BYTES";
     public const string MaxStreamsVariable = "FACEMATCH_GRPC_MAX_CONCURRENT_STREAMS";
@@ -36,6 +38,16 @@ public sealed record ServerSettings
     public string? TlsKeyPath { get; init; }
     /// <summary>HTTP/1.1 port of <c>/metrics</c>.</summary>
     public int MetricsPort { get; init; } = DefaultMetricsPort;
+    /// <summary>
+    /// HTTP/1.1 port of the browser console, the WebSocket sessions and the JSON API; null (the default) serves none
+    /// of them. Bound like the other ports (<see cref="Bind"/>, TLS, the cleartext rule).
+    /// </summary>
+    public int? HttpPort { get; init; }
+    /// <summary>
+    /// Origins (<c>https://host[:port]</c>) besides the server's own whose pages may open WebSocket sessions; empty:
+    /// same-origin only.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
     public int MaxReceiveMessageBytes { get; init; } = DefaultMaxReceiveBytes;
     public int MaxSendMessageBytes { get; init; } = DefaultMaxReceiveBytes;
     /// <summary>HTTP/2 streams (concurrent calls) per connection.</summary>
@@ -74,6 +86,8 @@ public sealed record ServerSettings
             TlsCertificatePath = cert,
             TlsKeyPath = key,
             MetricsPort = SettingValue.Int(variables, MetricsPortVariable, DefaultMetricsPort, 0, 65535),
+            HttpPort = Get(HttpPortVariable) is null ? null : SettingValue.Int(variables, HttpPortVariable, 0, 0, 65535),
+            AllowedOrigins = ParseOrigins(Get(AllowedOriginsVariable)),
             MaxReceiveMessageBytes = SettingValue.Int(variables, MaxReceiveVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
             MaxSendMessageBytes = SettingValue.Int(variables, MaxSendVariable, DefaultMaxReceiveBytes, 1024, int.MaxValue),
             MaxConcurrentStreams = SettingValue.Int(variables, MaxStreamsVariable, 100, 1, 10_000),
@@ -84,7 +98,20 @@ public sealed record ServerSettings
         };
         if (settings.Port != 0 && settings.Port == settings.MetricsPort)
             throw new ArgumentException($"{PortVariable} and {MetricsPortVariable} are both {settings.Port}; the gRPC and metrics endpoints need two ports.");
+        if (settings.HttpPort is { } http and not 0 && (http == settings.Port || http == settings.MetricsPort))
+            throw new ArgumentException($"{HttpPortVariable}={http} is also {(http == settings.Port ? PortVariable : MetricsPortVariable)}; the HTTP endpoint needs a port of its own.");
         return settings;
+    }
+
+    /// <summary>A comma-separated list of origins, each normalised to <c>scheme://host[:port]</c> as browsers send it.</summary>
+    private static string[] ParseOrigins(string? text)
+    {
+        if (text is null) return [];
+        return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(origin =>
+            Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/"
+                && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0
+                ? uri.GetLeftPart(UriPartial.Authority)
+                : throw new ArgumentException($"{AllowedOriginsVariable}: '{origin}' is not an origin (http:// or https://, a host and an optional port, no path)."))];
     }
 
     /// <summary>

@@ -62,6 +62,10 @@ public static class ServerMetrics
         "facematch_analysis_queue_wait_seconds", "Time a frame waited for an analysis slot (frames that had to wait).",
         new HistogramConfiguration { Buckets = LatencyBuckets });
 
+    public static readonly Counter WebSocketSessions = Metrics.CreateCounter(
+        "facematch_websocket_sessions_total", "Sessions over the HTTP port's WebSocket endpoint, by kind and final status.",
+        new CounterConfiguration { LabelNames = ["kind", "status"] });
+
     private static bool TrimDefaults()
     {
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions

@@ -19,11 +19,16 @@ public sealed class ReadinessInterceptor(ServerReadiness readiness, CallDrain dr
 
     private async Task<T> AdmitAsync<T>(Func<Task<T>> call)
     {
-        // Entered before the call runs and left when it ends; a stop that closed the drain first refuses it.
-        using var admitted = (readiness.IsServing ? drain.TryEnter() : null) ?? throw NotReady();
+        using var admitted = Admit(readiness, drain);
         return await call().ConfigureAwait(false);
     }
 
-    private RpcException NotReady() => new(new Status(StatusCode.Unavailable,
-        readiness.IsStopping ? ShuttingDown : "the server is starting; retry shortly"));
+    /// <summary>
+    /// The gate itself, for every transport (the WebSocket sessions pass it too): a lease in the drain, entered before
+    /// the work runs and disposed when it ends; a stop that closed the drain first refuses it.
+    /// </summary>
+    /// <exception cref="RpcException">UNAVAILABLE while the server is starting or stopping.</exception>
+    public static IDisposable Admit(ServerReadiness readiness, CallDrain drain) =>
+        (readiness.IsServing ? drain.TryEnter() : null) ?? throw new RpcException(new Status(StatusCode.Unavailable,
+            readiness.IsStopping ? ShuttingDown : "the server is starting; retry shortly"));
 }

@@ -15,13 +15,16 @@ public sealed class FaceMatchService(SessionRunner sessions, FaceAnalyzer analyz
     SessionAdmission calls, AnalysisGate gate, FrameAdmission admission) : FaceMatch.Api.V1.FaceMatch.FaceMatchBase
 {
     public override Task Enroll(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
-        sessions.RunAsync(VaultSessionKind.Enroll, requestStream, responseStream, context);
+        Run(VaultSessionKind.Enroll, requestStream, responseStream, context);
 
     public override Task Authenticate(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
-        sessions.RunAsync(VaultSessionKind.Authenticate, requestStream, responseStream, context);
+        Run(VaultSessionKind.Authenticate, requestStream, responseStream, context);
 
     public override Task Identify(IAsyncStreamReader<SessionRequest> requestStream, IServerStreamWriter<SessionEvent> responseStream, ServerCallContext context) =>
-        sessions.RunAsync(VaultSessionKind.Identify, requestStream, responseStream, context);
+        Run(VaultSessionKind.Identify, requestStream, responseStream, context);
+
+    private Task Run(VaultSessionKind kind, IAsyncStreamReader<SessionRequest> requests, IServerStreamWriter<SessionEvent> events, ServerCallContext context) =>
+        sessions.RunAsync(kind, (TenantIdentity)CallIdentity.Of(context), new GrpcSessionTransport(requests, events, context));
 
     /// <summary>Two images, the largest face of each; nothing stored, counted in usage.</summary>
     public override async Task<CompareResponse> Compare(CompareRequest request, ServerCallContext context)

@@ -17,7 +17,8 @@ namespace FaceMatch.Server.Sessions;
 /// <summary>
 /// Runs one Enroll, Authenticate or Identify session: the three share everything (the start message, frame limits,
 /// decode admission, per-frame analysis and feedback, the liveness and identity checks) and differ only in how a
-/// session ends (<see cref="SessionEnding"/>). Feedback for a frame is written as soon as the frame is analysed,
+/// session ends (<see cref="SessionEnding"/>). The messages come and go over an <see cref="ISessionTransport"/> (a gRPC
+/// stream, or the console's WebSocket), which changes nothing of the above. Feedback for a frame is written as soon as the frame is analysed,
 /// before the next one is read. Frames and their pixels live only for the frame's analysis; only an enrolment's
 /// template is stored, and, for a development token alone, the aligned crops (<see cref="SessionCaptures"/>).
 /// A graceful stop lets a running session finish within its grace period; one still waiting for frames or
@@ -35,54 +36,53 @@ public sealed partial class SessionRunner(
     CallDrain drain,
     ILogger<SessionRunner> logger)
 {
-    public async Task RunAsync(SessionKind kind, IAsyncStreamReader<SessionRequest> requests, IServerStreamWriter<SessionEvent> events,
-        ServerCallContext context)
+    /// <param name="who">the caller, resolved from its token by the transport's authentication.</param>
+    public async Task RunAsync(SessionKind kind, TenantIdentity who, ISessionTransport transport)
     {
-        var who = (TenantIdentity)CallIdentity.Of(context);
         // Shed at the door, before the session costs anything: the sessions already admitted keep their latency.
         using var admitted = sessionAdmission.AdmitSession(who.TenantId);
         var sessionId = Guid.NewGuid().ToString("N");
         var started = clock.GetUtcNow();
         var watch = Stopwatch.StartNew();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.GraceOver);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(transport.Aborted, drain.GraceOver);
         limit.CancelAfter(options.MaxDuration);
 
         SessionStart start;
         try
         {
-            if (!await requests.MoveNext(limit.Token).ConfigureAwait(false) || requests.Current.KindCase != SessionRequest.KindOneofCase.Start)
+            var first = await transport.ReadAsync(limit.Token).ConfigureAwait(false);
+            if (first?.KindCase != SessionRequest.KindOneofCase.Start)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first message of a session must be start"));
-            start = requests.Current.Start;
+            start = first.Start;
             var ending = await SessionEnding.ForAsync(kind, start, who, vault, galleries).ConfigureAwait(false);
             var captures = SessionCaptures.For(who.Grant, vault);
 
-            var frames = await ReadFramesAsync(requests, events, captures, limit.Token).ConfigureAwait(false);
+            var frames = await ReadFramesAsync(transport, captures, limit.Token).ConfigureAwait(false);
             var result = await FinishAsync(ending, frames, who).ConfigureAwait(false);
             result.SessionId = sessionId;
             if (captures is not null) await captures.WriteAsync().ConfigureAwait(false);
-            await events.WriteAsync(new SessionEvent { Result = result }, context.CancellationToken).ConfigureAwait(false);
-            await RecordUsageAsync(kind, who, start, context, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
+            await transport.WriteAsync(new SessionEvent { Result = result }, transport.Aborted).ConfigureAwait(false);
+            await RecordUsageAsync(kind, who, start, transport.ClientAddress, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
             LogEnded(logger, sessionId, kind, result.Reason.Length == 0 ? "ok" : result.Reason, frames.Count, watch.Elapsed.TotalMilliseconds);
         }
-        catch (OperationCanceledException) when (drain.GraceOver.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (drain.GraceOver.IsCancellationRequested && !transport.Aborted.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ReadinessInterceptor.ShuttingDown));
         }
-        catch (OperationCanceledException) when (limit.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !transport.Aborted.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the session ran over its {options.MaxDuration.TotalSeconds:0} s"));
         }
     }
 
-    private async Task<List<FrameObservation>> ReadFramesAsync(IAsyncStreamReader<SessionRequest> requests,
-        IServerStreamWriter<SessionEvent> events, SessionCaptures? captures, CancellationToken cancellationToken)
+    private async Task<List<FrameObservation>> ReadFramesAsync(ISessionTransport transport, SessionCaptures? captures,
+        CancellationToken cancellationToken)
     {
         var frames = new List<FrameObservation>();
         long bytes = 0;
         var good = 0;
-        while (good < options.GoodFramesToFinish && await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        while (good < options.GoodFramesToFinish && await transport.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
-            var message = requests.Current;
             if (message.KindCase != SessionRequest.KindOneofCase.Frame)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "start may only be the first message; then frames"));
             if (frames.Count == options.MaxFrames)
@@ -97,7 +97,7 @@ public sealed partial class SessionRunner(
             var observation = await AnalyzeAsync(frames.Count, message.Frame, captures, cancellationToken).ConfigureAwait(false);
             frames.Add(observation.Frame);
             if (IsGood(observation.Frame)) good++;
-            await events.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
+            await transport.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
         }
         return frames;
     }
@@ -176,7 +176,7 @@ public sealed partial class SessionRunner(
 
     private static float Similarity(float[] a, float[] b) => TensorPrimitives.Dot(a, b);
 
-    private async Task RecordUsageAsync(SessionKind kind, TenantIdentity who, SessionStart start, ServerCallContext context,
+    private async Task RecordUsageAsync(SessionKind kind, TenantIdentity who, SessionStart start, System.Net.IPAddress? clientAddress,
         DateTimeOffset started, TimeSpan duration, string outcome, uint frames)
     {
         var device = start.Device;
@@ -186,7 +186,7 @@ public sealed partial class SessionRunner(
             Kind = kind,
             Started = started,
             Duration = duration,
-            ClientAddress = context.GetHttpContext().Connection.RemoteIpAddress,
+            ClientAddress = clientAddress,
             DeviceId = Clip(device?.DeviceId),
             SdkVersion = Clip(device?.SdkVersion),
             OsVersion = Clip(device?.OsVersion),

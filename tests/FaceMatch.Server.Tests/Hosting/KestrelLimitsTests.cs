@@ -24,6 +24,11 @@ public sealed class KestrelLimitsTests
         Assert.Equal(TimeSpan.FromSeconds(30), limits.Http2.KeepAlivePingDelay);
         Assert.Equal(TimeSpan.FromSeconds(20), limits.Http2.KeepAlivePingTimeout);
         Assert.False(server.Server.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.AddServerHeader);
+        // No upgrades without the HTTP port; with it, WebSocket sessions, as many as connections.
+        Assert.Equal(0, limits.MaxConcurrentUpgradedConnections);
+        await using var withHttp = await GrpcTestServer.StartAsync(s => s with { MaxConnections = 7, HttpPort = 0 });
+        Assert.Equal(7, withHttp.Server.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits.MaxConcurrentUpgradedConnections);
+        Assert.NotEqual(0, withHttp.Server.HttpPort);
     }
 
     [Fact]

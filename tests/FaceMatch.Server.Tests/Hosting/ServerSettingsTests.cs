@@ -18,6 +18,8 @@ public sealed class ServerSettingsTests
         Assert.Equal(4 * 1024 * 1024, s.MaxReceiveMessageBytes);
         Assert.Null(s.ResponseCompression);
         Assert.Equal(TimeSpan.FromMinutes(5), s.MaxCallDuration);
+        Assert.Null(s.HttpPort);
+        Assert.Empty(s.AllowedOrigins);
         s.EnsureTransportIsSafe();
     }
 
@@ -39,7 +41,12 @@ public sealed class ServerSettingsTests
             ["FACEMATCH_GRPC_SHUTDOWN_SECONDS"] = "3",
             ["FACEMATCH_TLS_CERT"] = "/etc/fm/cert.pem",
             ["FACEMATCH_TLS_KEY"] = "/etc/fm/key.pem",
+            ["FACEMATCH_HTTP_PORT"] = "6002",
+            ["FACEMATCH_HTTP_ALLOWED_ORIGINS"] = "https://Console.Example.com, http://10.0.0.5:8080/ ,https://a.example:443",
         });
+        Assert.Equal(6002, s.HttpPort);
+        // As browsers send them: lower-case host, no trailing slash, default ports left out.
+        Assert.Equal(["https://console.example.com", "http://10.0.0.5:8080", "https://a.example"], s.AllowedOrigins);
         Assert.Equal(6000, s.Port);
         Assert.Equal(IPAddress.Any, s.Bind.Address);
         Assert.True(s.AllowPlaintext);
@@ -64,6 +71,10 @@ public sealed class ServerSettingsTests
     [InlineData("FACEMATCH_BIND", "example.com", "not an IP address")]
     [InlineData("FACEMATCH_ALLOW_PLAINTEXT", "sure", "not true or false")]
     [InlineData("FACEMATCH_MAX_CALL_SECONDS", "0", "out of range")]
+    [InlineData("FACEMATCH_HTTP_PORT", "65536", "out of range")]
+    [InlineData("FACEMATCH_HTTP_ALLOWED_ORIGINS", "https://ok.example,console.example", "'console.example' is not an origin")]
+    [InlineData("FACEMATCH_HTTP_ALLOWED_ORIGINS", "https://ok.example/console/", "is not an origin")]
+    [InlineData("FACEMATCH_HTTP_ALLOWED_ORIGINS", "ftp://files.example", "is not an origin")]
     public void Bad_values_fail_with_the_variable_and_the_reason(string name, string value, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => ServerSettings.FromVariables(new Hashtable { [name] = value }));
@@ -83,6 +94,11 @@ public sealed class ServerSettingsTests
     {
         var e = Assert.Throws<ArgumentException>(() => ServerSettings.FromVariables(new Hashtable { ["FACEMATCH_PORT"] = "7000", ["FACEMATCH_METRICS_PORT"] = "7000" }));
         Assert.Contains("two ports", e.Message);
+        foreach (var other in new[] { "FACEMATCH_PORT", "FACEMATCH_METRICS_PORT" })
+        {
+            var clash = Assert.Throws<ArgumentException>(() => ServerSettings.FromVariables(new Hashtable { [other] = "7001", ["FACEMATCH_HTTP_PORT"] = "7001" }));
+            Assert.Contains($"FACEMATCH_HTTP_PORT=7001 is also {other}", clash.Message);
+        }
     }
 
     [Theory]
@@ -98,6 +114,8 @@ public sealed class ServerSettingsTests
         // FaceMatchServer.Create refuses it the same way, before anything listens.
         Assert.Throws<ArgumentException>(() => FaceMatchServer.Create(s with { Port = 0, MetricsPort = 0 }));
 
+        // The HTTP port listens on the same address under the same rule.
+        Assert.Throws<ArgumentException>((s with { HttpPort = 8080 }).EnsureTransportIsSafe);
         (s with { AllowPlaintext = true }).EnsureTransportIsSafe();
         Assert.True((s with { AllowPlaintext = true }).ServesPlaintextOffLoopback);
         (s with { TlsCertificatePath = "c.pem", TlsKeyPath = "k.pem" }).EnsureTransportIsSafe();

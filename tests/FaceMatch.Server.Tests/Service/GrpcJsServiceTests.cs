@@ -21,6 +21,8 @@ public sealed class GrpcJsServiceTests(ServiceFixture fixture) : IClassFixture<S
     private const string Person = "obama";
 
     private static readonly string Proto = Path.Combine(TestPaths.RepoRoot, "src", "FaceMatch.Server", "Protos", "facematch.proto");
+    /// <summary>The googleapis protos the proto's HTTP annotations import, copied beside the tests at build.</summary>
+    private static readonly string ImportRoot = Path.Combine(AppContext.BaseDirectory, "protos");
 
     private Task<JsonElement> Scenario => Runs.GetValue(fixture, RunScenarioAsync);
 
@@ -38,7 +40,7 @@ public sealed class GrpcJsServiceTests(ServiceFixture fixture) : IClassFixture<S
             impostors = others.Select(o => o.Photos[^1]),
         });
         return PeerProcess.RunWithInputAsync("facematch.mjs", input, TimeSpan.FromMinutes(5),
-            "--target", $"127.0.0.1:{fixture.Serve.Port}", "--proto", Proto);
+            "--target", $"127.0.0.1:{fixture.Serve.Port}", "--proto", Proto, "--include", ImportRoot);
     }
 
     private async Task<JsonElement> Result()

@@ -7,7 +7,7 @@ using Grpc.Net.Client;
 namespace FaceMatch.Server.Tests.Service;
 
 /// <summary>One `facematch serve` process (real models, real vault) shared by a test class, with an admin client.</summary>
-public sealed class ServiceFixture : IAsyncLifetime
+public class ServiceFixture : IAsyncLifetime
 {
     public string AdminTokenValue { get; } = "fm_test_admin_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
     public ServeProcess Serve { get; private set; } = null!;
@@ -16,11 +16,15 @@ public sealed class ServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Serve = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
+        var environment = new Dictionary<string, string>(ExtraEnvironment) { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue };
+        Serve = ServeProcess.Start(environment);
         await Serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(3));
         Channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{Serve.Port}"), new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, MaxSendMessageSize = 16 << 20 });
         Admin = new Admin.AdminClient(Channel);
     }
+
+    /// <summary>Variables a derived fixture adds to the server's environment.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraEnvironment => new Dictionary<string, string>();
 
     public async Task DisposeAsync()
     {

@@ -2,7 +2,8 @@
 // bidirectional streams. Prints one JSON line with what it observed (status codes, scores, template ids, the order
 // of sends and feedback per session); the C# test decides what is right. Only a protocol failure (a call the
 // scenario needs that does not answer OK) stops it early, printed as {"error": ...} with exit code 1.
-//   node facematch.mjs --target HOST:PORT --proto path/to/facematch.proto < scenario.json
+//   node facematch.mjs --target HOST:PORT --proto path/to/facematch.proto [--include DIR]... < scenario.json
+// (--include: where the proto's imports are found, such as google/api/annotations.proto for its HTTP routes)
 // scenario.json (one JSON document on stdin, so that no token shows in the process's command line):
 //   { "admin_token": "...",
 //     "person": { "enroll": [photo...], "genuine": [photo...] },   // enrolled in one session; probes held out
@@ -18,6 +19,7 @@ const { values: opts } = parseArgs({
   options: {
     target: { type: 'string' },
     proto: { type: 'string' },
+    include: { type: 'string', multiple: true, default: [] },
     'call-seconds': { type: 'string', default: '120' },
     'feedback-wait-seconds': { type: 'string', default: '30' },
   },
@@ -26,7 +28,7 @@ const scenario = JSON.parse(fs.readFileSync(0, 'utf8'));
 const callMs = Number(opts['call-seconds']) * 1000;
 const feedbackWaitMs = Number(opts['feedback-wait-seconds']) * 1000;
 
-const v1 = grpc.loadPackageDefinition(protoLoader.loadSync(opts.proto, loaderOptions)).facematch.v1;
+const v1 = grpc.loadPackageDefinition(protoLoader.loadSync(opts.proto, { ...loaderOptions, includeDirs: opts.include })).facematch.v1;
 const channelOptions = { 'grpc.max_receive_message_length': 16 << 20, 'grpc.max_send_message_length': 16 << 20 };
 const credentials = grpc.credentials.createInsecure();
 const faceMatch = new v1.FaceMatch(opts.target, credentials, channelOptions);
