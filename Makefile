@@ -15,7 +15,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src \( -name bin -o -name obj \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test load gpu bench clean node-deps image
+.PHONY: all deps native build models run test load gpu bench bench-compare clean node-deps image
 
 all: build
 
@@ -94,6 +94,14 @@ image: build models
 
 bench: build
 	$(DOTNET) run -c Release --project bench/FaceMatch.Bench -- $(ARGS)
+
+## bench-compare: bench/compare/run.sh, FaceMatch against face-api and Human on the same photos (ARGS passed on,
+## e.g. ARGS=--quick), with its pinned Node packages installed by `npm ci` only when the lock file changed.
+bench-compare: build models bench/compare/node_modules/.installed
+	bench/compare/run.sh $(ARGS)
+bench/compare/node_modules/.installed: bench/compare/package.json bench/compare/package-lock.json
+	cd bench/compare && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean:
 	rm -rf $(OUT) build $(MODELS)/*.onnx $(MODELS)/manifest.json $(MODELS)/.converted

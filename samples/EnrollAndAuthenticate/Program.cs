@@ -41,7 +41,7 @@ using var client = new FaceMatchClient(new FaceMatchClientOptions
     Address = new Uri(server),
     Token = token,
     CaCertificates = caCert is null ? null : FaceMatchClientOptions.LoadCaCertificates(caCert),
-    Device = new DeviceInfo { SdkVersion = "EnrollAndAuthenticate sample", DeviceId = Environment.MachineName },
+    Device = new DeviceInfo { SdkVersion = "EnrollAndAuthenticate sample", OsVersion = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
 });
 
 try

@@ -67,7 +67,10 @@ public sealed class FaceMatchClient : IDisposable
         return Start(_stub.Identify, new SessionStart { TopK = (uint)topK }, frames, cancellationToken);
     }
 
-    /// <summary>Enrols from <paramref name="frames"/>, handing each frame's feedback to <paramref name="onFeedback"/> as it comes.</summary>
+    /// <summary>
+    /// Enrols from <paramref name="frames"/>, handing each frame's feedback to <paramref name="onFeedback"/> as it
+    /// comes (in frame order, on a thread-pool thread; an exception it throws cancels the session and is rethrown).
+    /// </summary>
     public async Task<SessionResult> EnrollAsync(IAsyncEnumerable<SessionFrame> frames, Action<FrameFeedback>? onFeedback = null,
         string? templateId = null, CancellationToken cancellationToken = default)
     {

@@ -5,6 +5,7 @@ using FaceMatch.Cli.Commands.Bench;
 using FaceMatch.Matching.Galleries;
 using FaceMatch.Matching.Kernels;
 using FaceMatch.Models.Manifest;
+using FaceMatch.Vision;
 
 namespace FaceMatch.Cli.Commands;
 
@@ -16,10 +17,12 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, memory bandwidth, model throughput.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput, photos embedded per second.");
         command.Subcommands.Add(Match());
+        command.Subcommands.Add(Ann());
         command.Subcommands.Add(MemoryBandwidth());
         command.Subcommands.Add(Models());
+        command.Subcommands.Add(Embed());
         return command;
     }
 
@@ -63,6 +66,48 @@ internal static class BenchCommand
         return command;
     }
 
+    private static Command Ann()
+    {
+        var n = Positive("--n", "Gallery size (rows).", 200_000);
+        var dim = Positive("--dim", "Vector dimension.", 512);
+        var queries = Positive("--queries", "Probes (fresh samples of random identities), searched one at a time.", 500);
+        var samples = Positive("--samples", "Enrolled samples per synthetic identity.", 4);
+        var noise = new Option<float>("--noise") { Description = "Noise of a sample around its identity's centre (0.8: cosine ≈ 0.6 between two samples).", DefaultValueFactory = _ => 0.8f };
+        var k = Positive("--k", "Results per query (recall@10 needs 10).", 10);
+        var m = Positive("--m", "HNSW links per node (2M on the bottom level).", 16);
+        var efConstruction = Positive("--ef-construction", "HNSW candidates while inserting.", 100);
+        var ef = new Option<string>("--ef") { Description = "Search ef values to measure, comma-separated (the first is the headline).", DefaultValueFactory = _ => "64" };
+        var dtype = new Option<string>("--dtype") { Description = "Gallery storage: f32, or i8 (int8 with the float32 copy the re-rank reads).", DefaultValueFactory = _ => "f32" };
+        dtype.AcceptOnlyFromAmong("f32", "i8");
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("ann", "Time the approximate index (HNSW) against the exact scan on a gallery of synthetic identities.");
+        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            int[] efs;
+            try
+            {
+                efs = (parse.GetValue(ef) ?? "64").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                if (efs.Length == 0 || efs.Any(x => x <= 0)) throw new FormatException();
+            }
+            catch (FormatException)
+            {
+                Console.Error.WriteLine("facematch bench: --ef must be positive integers separated by commas");
+                return 2;
+            }
+            var config = new AnnBenchConfig
+            {
+                N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Samples = parse.GetValue(samples),
+                Noise = parse.GetValue(noise), K = parse.GetValue(k), M = parse.GetValue(m), EfConstruction = parse.GetValue(efConstruction),
+                Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
+            };
+            return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));
+        });
+        return command;
+    }
+
     private static Command MemoryBandwidth()
     {
         var sizeMb = Positive("--size-mb", "Buffer size in MiB (well above the last-level cache).", 1024);
@@ -95,6 +140,54 @@ internal static class BenchCommand
             });
         });
         return command;
+    }
+
+    private static Command Embed()
+    {
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "folder with one sub-folder of photos per person (`_` folders skipped)" };
+        var passes = Positive("--passes", "Timed passes over every photo.", 3);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed photos embedded first.", DefaultValueFactory = _ => 3 };
+        var concurrency = Positive("--concurrency", "Photos in flight at once (1: one after another).", 1);
+        var scores = new Option<FileInfo?>("--scores-out") { Description = "write every scored pair as CSV path_a,path_b,same,score" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var selection = PipelineSelection.Options();
+        var command = new Command("embed", "Photos per second through decode, detect, align and embed of each photo's largest face, and the accuracy of those embeddings on every pair.")
+            { dir };
+        foreach (var o in new Option[] { passes, warmup, concurrency, scores, json }.Concat(selection.All)) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var config = new EmbedBenchConfig
+            {
+                Folder = parse.GetValue(dir)!.FullName, Passes = parse.GetValue(passes), Warmup = Math.Max(0, parse.GetValue(warmup)),
+                Concurrency = parse.GetValue(concurrency), ScoresOut = parse.GetValue(scores)?.FullName,
+            };
+            if (!Directory.Exists(config.Folder)) return Fail($"folder not found: {config.Folder}");
+            FaceAnalyzer analyzer;
+            try { analyzer = await VisionCommands.OpenAnalyzerAsync(parse, selection, ct); }
+            catch (Exception e) when (e is ModelManifestException or IOException) { return Fail(e.Message); }
+            await using (analyzer)
+            {
+                var options = selection.Options(parse);
+                using var buffer = new MemoryStream();
+                try
+                {
+                    using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = !parse.GetValue(json), Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                        await EmbedBenchmark.RunAsync(config, analyzer, options, writer, ct);
+                }
+                catch (Exception e) when (e is ArgumentException or IOException) { return Fail(e.Message); }
+                buffer.WriteByte((byte)'\n');
+                using var stdout = Console.OpenStandardOutput();
+                buffer.WriteTo(stdout);
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"facematch bench: {message}");
+        return 2;
     }
 
     private static Command Models()
@@ -141,8 +234,7 @@ internal static class BenchCommand
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException)
         {
-            Console.Error.WriteLine($"facematch bench: {e.Message}");
-            return 2;
+            return Fail(e.Message);
         }
     }
 }

@@ -25,8 +25,9 @@ public sealed class OnnxSessionFactory(ExecutionDevice device, int intraOpThread
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (profilePrefix is not null)
         {
-            options.EnableProfiling = true;
+            // The prefix first: enabling profiling hands ONNX Runtime the prefix set at that moment.
             options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
         }
         if (Device.IsCuda)
         {

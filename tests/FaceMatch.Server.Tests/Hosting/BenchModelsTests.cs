@@ -10,13 +10,18 @@ public sealed class BenchModelsTests
 {
     private static async Task<(int Exit, string Out, string Err)> Bench(params string[] args)
     {
-        var psi = new ProcessStartInfo(TestPaths.Executable, ["bench", "models", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        // In an empty directory, so a profile written anywhere but the benchmark's own temporary folder shows.
+        var cwd = Directory.CreateTempSubdirectory("fm-bench-cwd").FullName;
+        var psi = new ProcessStartInfo(TestPaths.Executable, ["bench", "models", .. args])
+        { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cwd };
         psi.Environment["FACEMATCH_MODELS"] = TestPaths.Models;
         psi.Environment["FACEMATCH_DEVICE"] = "cpu";
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.Empty(Directory.GetFileSystemEntries(cwd));
+        Directory.Delete(cwd);
         return (p.ExitCode, await output, await error);
     }
 
@@ -30,7 +35,7 @@ public sealed class BenchModelsTests
         var manifest = ModelManifest.Load(TestPaths.ManifestPath);
         var expected = Enum.GetValues<ModelRole>().Select(manifest.ForRole).OfType<ModelEntry>().Select(e => e.Id).Order().ToList();
         var models = doc.RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(expected, models.Select(m => m.GetProperty("id").GetString()).Order().ToList());
+        Assert.Equal(expected, models.Select(m => m.GetProperty("id").GetString()!).Order().ToList());
         foreach (var model in models)
         {
             Assert.Equal([1, 2], model.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("batch").GetInt32()));
