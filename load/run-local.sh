@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 photos="${LOAD_PHOTOS:-$root/../shared/data/faces}"
 out="${LOAD_OUT:-$root/build/load}"
-rate="${LOAD_RATE:-3}"
+rate="${LOAD_RATE:-2}"
 duration="${LOAD_DURATION:-20}"
 mix="${LOAD_MIX:-enroll=1,authenticate=6,identify=2,compare=1}"
 

@@ -183,8 +183,11 @@ public sealed class LoadProgress
     private long _t0;
     private LoadOptions? _options;
 
-    public volatile string Phase = "starting";
+    private volatile string _phase = "starting";
     private long _issued;
+
+    /// <summary>setting up, running, draining, tearing down, writing reports, done.</summary>
+    public string Phase { get => _phase; internal set => _phase = value; }
 
     public long Issued { get => Interlocked.Read(ref _issued); internal set => Interlocked.Exchange(ref _issued, value); }
     public long Completed => _book?.Completed ?? 0;

@@ -46,14 +46,20 @@ public static class ReportPlots
             foreach (var p in points) ys[p.Second] += value(p);
             return ys;
         }
-        Line(plot, seconds, seconds.Select(s => s < report.IssuedPerSecond.Count ? (double)report.IssuedPerSecond[(int)s] : 0), "issued", Colors.Black, LinePattern.Dotted);
+        var highest = 0.0;
+        void Series(double[] ys, string label, Color color, LinePattern pattern)
+        {
+            highest = Math.Max(highest, ys.DefaultIfEmpty(0).Max());
+            Line(plot, seconds, ys, label, color, pattern);
+        }
+        Series([.. seconds.Select(s => s < report.IssuedPerSecond.Count ? (double)report.IssuedPerSecond[(int)s] : 0)], "issued", Colors.Black, LinePattern.Dotted);
         foreach (var row in calls.GroupBy(w => w.Call).OrderBy(r => ColorIndex(r.Key)))
-            Line(plot, seconds, PerSecond(row, p => p.Ok), $"{row.Key} ok", plot.Add.Palette.GetColor(ColorIndex(row.Key)), LinePattern.Solid);
+            Series(PerSecond(row, p => p.Ok), $"{row.Key} ok", plot.Add.Palette.GetColor(ColorIndex(row.Key)), LinePattern.Solid);
         if (calls.Any(w => w.Refused > 0))
-            Line(plot, seconds, PerSecond(calls, p => p.Refused), "refused (RESOURCE_EXHAUSTED)", Colors.Red, LinePattern.Dashed);
+            Series(PerSecond(calls, p => p.Refused), "refused (RESOURCE_EXHAUSTED)", Colors.Red, LinePattern.Dashed);
         if (calls.Any(w => w.Errors > 0))
-            Line(plot, seconds, PerSecond(calls, p => p.Errors), "other errors", Colors.DarkRed, LinePattern.Dotted);
-        plot.Axes.SetLimitsY(0, Math.Max(1, report.IssuedPerSecond.DefaultIfEmpty(0).Max() * 1.15));
+            Series(PerSecond(calls, p => p.Errors), "other errors", Colors.DarkRed, LinePattern.Dotted);
+        plot.Axes.SetLimitsY(0, Math.Max(1, highest * 1.15));
         return plot;
     }
 

@@ -9,9 +9,9 @@ namespace FaceMatch.Load;
 /// replayed photos are scored but not refused), or uses the one of <see cref="LoadOptions.Token"/>, and when the mix
 /// has Authenticate or Identify enrols <see cref="LoadOptions.Templates"/> photos of different people, so
 /// Authenticate has templates to check and Identify a gallery to search. Tear-down deletes the run's tenant, or the
-/// templates it enrolled in the given one. Call i's kind and photos come
-/// from a hash of (seed, i): Enroll and Identify send a random photo, Authenticate a random photo of an enrolled
-/// person against that person's template, Compare two random photos. A session sends its photo as
+/// templates it enrolled in the given one. Call i's kind and photos come from a hash of (seed, i): Enroll and
+/// Identify send a random photo, Authenticate a random photo of an enrolled person against that person's template,
+/// Compare two random photos. A session sends its photo as
 /// <see cref="LoadOptions.Frames"/> frames, one every <see cref="LoadOptions.FrameInterval"/>, then half-closes.
 /// </summary>
 public sealed class Scenario
@@ -53,7 +53,16 @@ public sealed class Scenario
                 throw new LoadSetupException($"creating the run's tenant: {e.StatusCode}: {e.Status.Detail}", e);
             }
         }
-        if (options.Mix.Kinds.Any(k => k is CallKind.Authenticate or CallKind.Identify)) await scenario.EnrollTargetsAsync(cancellationToken);
+        try
+        {
+            if (options.Mix.Kinds.Any(k => k is CallKind.Authenticate or CallKind.Identify)) await scenario.EnrollTargetsAsync(cancellationToken);
+        }
+        catch
+        {
+            // No run will follow, so no tear-down either: leave nothing behind.
+            await scenario.TearDownAsync(CancellationToken.None);
+            throw;
+        }
         return scenario;
     }
 

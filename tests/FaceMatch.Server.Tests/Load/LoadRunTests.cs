@@ -67,6 +67,30 @@ public sealed class LoadRunTests
         Assert.Equal(["UNAVAILABLE"], report.Statuses.Keys);
     }
 
+    [Fact]
+    public async Task TheCommandLinePrintsTheJsonReportWithoutTheTokens()
+    {
+        await using var test = await GrpcTestServer.StartAsync();
+        var stdout = new StringWriter();
+
+        var exit = await LoadCommand.InvokeAsync(["--target", test.Server.LocalAddress.ToString(), "--mix", "health=1", "--concurrency", "2",
+            "--requests", "20", "--token", "fm_secret_tenant_token", "--admin-token=fm_secret_admin_token", "--no-progress"], stdout);
+
+        Assert.Equal(0, exit);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout.ToString());
+        Assert.Equal(20, json.RootElement.GetProperty("calls").GetProperty("health").GetProperty("ok").GetInt64());
+        Assert.Contains("--token …", json.RootElement.GetProperty("command").GetString());
+        Assert.DoesNotContain("secret", stdout.ToString());
+    }
+
+    [Theory]
+    [InlineData("--rate", "1", "--concurrency", "2")]
+    [InlineData("--mix", "login=1")]
+    [InlineData("--mix", "health=1", "--duration", "-1")]
+    [InlineData("--mix", "enroll=1", "--admin-token", "t", "--photos", "/nonexistent/folder")]
+    public async Task BadArgumentsExitWithTwo(params string[] args) =>
+        Assert.Equal(2, await LoadCommand.InvokeAsync([.. args, "--target", "http://127.0.0.1:1"], new StringWriter()));
+
     [Theory]
     [InlineData("http://10.1.2.3:50051")]
     [InlineData("http://example.com:50051")]
