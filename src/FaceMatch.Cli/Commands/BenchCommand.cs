@@ -80,9 +80,11 @@ internal static class BenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Gallery storage: f32, or i8 (int8 with the float32 copy the re-rank reads).", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "i8");
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var vectorsFile = new Option<string?>("--vectors-file") { Description = "Gallery vectors: raw little-endian float32, N x DIM (instead of generated identities)." };
+        var probesFile = new Option<string?>("--probes-file") { Description = "Probe vectors: raw little-endian float32, QUERIES x DIM." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
         var command = new Command("ann", "Time the approximate index (HNSW) against the exact scan on a gallery of synthetic identities.");
-        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, vectorsFile, probesFile, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int[] efs;
@@ -102,6 +104,7 @@ internal static class BenchCommand
                 N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Samples = parse.GetValue(samples),
                 Noise = parse.GetValue(noise), K = parse.GetValue(k), M = parse.GetValue(m), EfConstruction = parse.GetValue(efConstruction),
                 Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
+                VectorsFile = parse.GetValue(vectorsFile), ProbesFile = parse.GetValue(probesFile),
             };
             return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));
         });
@@ -232,7 +235,7 @@ internal static class BenchCommand
             stdout.WriteByte((byte)'\n');
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException or IOException)
         {
             return Fail(e.Message);
         }
