@@ -17,9 +17,10 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput, photos embedded per second.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, the duplicate sweep, memory bandwidth, model throughput, photos embedded per second.");
         command.Subcommands.Add(Match());
         command.Subcommands.Add(Ann());
+        command.Subcommands.Add(Sweep());
         command.Subcommands.Add(MemoryBandwidth());
         command.Subcommands.Add(Models());
         command.Subcommands.Add(Embed());
@@ -107,6 +108,30 @@ internal static class BenchCommand
                 VectorsFile = parse.GetValue(vectorsFile), ProbesFile = parse.GetValue(probesFile),
             };
             return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));
+        });
+        return command;
+    }
+
+    private static Command Sweep()
+    {
+        var n = Positive("--n", "Gallery size (rows).", 100_000);
+        var dim = Positive("--dim", "Vector dimension.", 512);
+        var samples = Positive("--samples", "Samples per synthetic identity (their pairs are the duplicates).", 4);
+        var noise = new Option<float>("--noise") { Description = "Noise of a sample around its identity's centre.", DefaultValueFactory = _ => 0.8f };
+        var threshold = new Option<float>("--threshold") { Description = "Cosine at or above which a pair is reported.", DefaultValueFactory = _ => 0.5f };
+        var perPass = Positive("--probes-per-pass", "Gallery rows used as probes per pass.", 256);
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("sweep", "Time the whole-gallery duplicate sweep over synthetic identities.");
+        foreach (var o in new Option[] { n, dim, samples, noise, threshold, perPass, seed, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var config = new SweepBenchConfig
+            {
+                N = parse.GetValue(n), Dim = parse.GetValue(dim), Samples = parse.GetValue(samples), Noise = parse.GetValue(noise),
+                Threshold = parse.GetValue(threshold), ProbesPerPass = parse.GetValue(perPass), Seed = parse.GetValue(seed),
+            };
+            return Emit(parse.GetValue(json), w => SweepBenchmark.Run(config, w));
         });
         return command;
     }
