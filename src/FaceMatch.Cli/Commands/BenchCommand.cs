@@ -38,7 +38,7 @@ internal static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "Random seed for gallery and queries.", DefaultValueFactory = _ => 42 };
         var dtype = new Option<string>("--dtype") { Description = "Scanned element type: f32, f16 or i8.", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "f16", "i8");
-        var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256).", DefaultValueFactory = _ => KernelPath.Auto };
+        var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256, Avx512Vnni).", DefaultValueFactory = _ => KernelPath.Auto };
         var strategy = new Option<SearchStrategy?>("--strategy") { Description = "Exact, CompressedOnly or TwoStage (default: f32 Exact, f16 CompressedOnly, i8 TwoStage)." };
         var rerank = new Option<int>("--rerank-depth") { Description = "Two-stage candidates per query (0 = max(4k, 32)).", DefaultValueFactory = _ => 0 };
         var probe = new Option<string>("--probe") { Description = "Timed queries: random directions or genuine (enrolled vector + noise).", DefaultValueFactory = _ => "random" };
