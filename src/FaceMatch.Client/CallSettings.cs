@@ -9,6 +9,9 @@ internal sealed class CallSettings(FaceMatchClientOptions options)
 
     public CallOptions Session(CancellationToken cancellationToken) => new(Headers(), Deadline(options.SessionTimeout), cancellationToken);
 
+    /// <summary>A call with its own timeout (<see cref="Timeout.InfiniteTimeSpan"/>: none of the client's; the server caps every call).</summary>
+    public CallOptions Custom(TimeSpan timeout, CancellationToken cancellationToken) => new(Headers(), Deadline(timeout), cancellationToken);
+
     // A fresh collection per call: grpc-dotnet keeps a call's headers for its retries.
     private Metadata? Headers() => options.Token is { } token ? new Metadata { { "authorization", "Bearer " + token } } : null;
 

@@ -1,11 +1,14 @@
+using System.Runtime.CompilerServices;
 using FaceMatch.Api.V1;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Stub = FaceMatch.Api.V1.Admin.AdminClient;
 
 namespace FaceMatch.Client;
 
 /// <summary>
-/// The operator's client of a FaceMatch server (facematch.v1.Admin): tenants, their tokens and policies, usage.
+/// The operator's client of a FaceMatch server (facematch.v1.Admin): tenants, their tokens and policies, usage, the
+/// duplicate sweep.
 /// Its <see cref="FaceMatchClientOptions.Token"/> is the admin token. Errors as <see cref="FaceMatchClient"/>'s:
 /// an unknown tenant is NOT_FOUND, a tenant token PERMISSION_DENIED.
 /// </summary>
@@ -85,6 +88,24 @@ public sealed class FaceMatchAdminClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
         return await _stub.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, _calls.Unary(cancellationToken));
+    }
+
+    /// <summary>
+    /// Every pair of the tenant's templates scoring at least <paramref name="threshold"/> (0: the tenant's match
+    /// threshold), as the server's sweep streams them: each message carries the pairs found since the previous one and
+    /// the progress; the last has <c>Done</c> set. Cancelling the token stops the sweep on the server. No deadline of
+    /// the client's unless <paramref name="timeout"/> is given (the server still ends calls longer than its
+    /// FACEMATCH_MAX_CALL_SECONDS with DEADLINE_EXCEEDED). Never retried: a repeat would resend what was received.
+    /// </summary>
+    public async IAsyncEnumerable<FindDuplicatesResponse> FindDuplicatesAsync(string tenantId, float threshold = 0, TimeSpan? timeout = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        if (!float.IsFinite(threshold) || threshold < -1 || threshold > 1)
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "threshold must be a cosine within -1..1 (0: the tenant's)");
+        using var call = _stub.FindDuplicates(new FindDuplicatesRequest { TenantId = tenantId, Threshold = threshold },
+            _calls.Custom(timeout ?? Timeout.InfiniteTimeSpan, cancellationToken));
+        await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken)) yield return message;
     }
 
     /// <summary>

@@ -23,7 +23,30 @@ public class KernelPathTests(ITestOutputHelper output)
         if (int8 ? Avx2.IsSupported : Vector256.IsHardwareAccelerated) expected.Add(KernelPath.Vector256);
         if (int8 ? Avx512BW.IsSupported : Vector512.IsHardwareAccelerated) expected.Add(KernelPath.Vector512);
         if (int8 && AvxVnni.IsSupported) expected.Add(KernelPath.AvxVnni256);
+        if (int8 && CpuHasAvx512Vnni && NativeLibraryBuilt) expected.Add(KernelPath.Avx512Vnni);
         return expected;
+    }
+
+    /// <summary>AVX-512 F, BW and VNNI from CPUID leaf 7 (EBX bits 16 and 30, ECX bit 11), with the OS saving zmm state.</summary>
+    private static bool CpuHasAvx512Vnni =>
+        Avx512F.IsSupported && Avx512BW.IsSupported && (X86Base.CpuId(7, 0).Ecx & (1 << 11)) != 0;
+
+    /// <summary>Whether `make native` put the AVX-512 VNNI library beside the tests.</summary>
+    private static bool NativeLibraryBuilt => File.Exists(Path.Combine(AppContext.BaseDirectory, NativeVnni512.FileName));
+
+    [Fact]
+    public void The_native_avx512_vnni_library_runs_wherever_the_cpu_has_avx512_vnni()
+    {
+        if (!CpuHasAvx512Vnni)
+        {
+            output.WriteLine($"Avx512Vnni: NOT RUN (this CPU lacks AVX-512 VNNI: {KernelSupport.WhyUnsupported(KernelPath.Avx512Vnni, VectorPrecision.Int8)})");
+            return;
+        }
+        // `make test` builds native/ first: on this CPU the path must be there, not skipped for a missing file.
+        Assert.True(NativeLibraryBuilt, $"{NativeVnni512.FileName} is not beside the tests: run `make native`");
+        Assert.True(KernelSupport.IsSupported(KernelPath.Avx512Vnni, VectorPrecision.Int8), KernelSupport.WhyUnsupported(KernelPath.Avx512Vnni, VectorPrecision.Int8));
+        Assert.Equal(KernelPath.Avx512Vnni, KernelSupport.Best(VectorPrecision.Int8));
+        Assert.False(KernelSupport.IsSupported(KernelPath.Avx512Vnni, VectorPrecision.Float32));
     }
 
     private HashSet<KernelPath> ForEachPath(VectorPrecision precision, Action<KernelPath> check)

@@ -13,7 +13,7 @@ public sealed class TenantAndTokenTests : IDisposable
     [Fact]
     public async Task Tenants_and_policies_persist()
     {
-        var policy = new Policy { Liveness = LivenessMode.Advisory, TemplateRetentionDays = 365, DevCaptureRetentionDays = 7, UsageRetentionDays = 730, MatchThreshold = 0.42f, LivenessThreshold = 0.7f, DuplicateCheck = true };
+        var policy = new Policy { Liveness = LivenessMode.Advisory, TemplateRetentionDays = 365, DevCaptureRetentionDays = 7, UsageRetentionDays = 730, MatchThreshold = 0.42f, LivenessThreshold = 0.7f, DuplicateCheck = true, GalleryStorage = GalleryStorage.Int8 };
         string id;
         await using (var vault = await TestVault.OpenAsync(_dir.Path))
         {
@@ -42,6 +42,8 @@ public sealed class TenantAndTokenTests : IDisposable
         Assert.Contains("usage_retention_days", ex.Message);
         await Assert.ThrowsAsync<VaultArgumentException>(() => vault.Tenants.SetPolicyAsync(id, new Policy { MatchThreshold = float.NaN }));
         await Assert.ThrowsAsync<VaultArgumentException>(() => vault.Tenants.SetPolicyAsync(id, new Policy { Liveness = (LivenessMode)9 }));
+        Assert.Contains("gallery storage", (await Assert.ThrowsAsync<VaultArgumentException>(() =>
+            vault.Tenants.SetPolicyAsync(id, new Policy { GalleryStorage = (GalleryStorage)7 }))).Message);
         await Assert.ThrowsAsync<VaultArgumentException>(() => vault.Tenants.CreateAsync(""));
         await Assert.ThrowsAsync<VaultArgumentException>(() => vault.Tenants.CreateAsync(new string('x', 201)));
         Assert.Equal(730u, new Policy().EffectiveUsageRetentionDays);

@@ -17,9 +17,10 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput, photos embedded per second.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, the duplicate sweep, memory bandwidth, model throughput, photos embedded per second.");
         command.Subcommands.Add(Match());
         command.Subcommands.Add(Ann());
+        command.Subcommands.Add(Sweep());
         command.Subcommands.Add(MemoryBandwidth());
         command.Subcommands.Add(Models());
         command.Subcommands.Add(Embed());
@@ -37,7 +38,7 @@ internal static class BenchCommand
         var seed = new Option<int>("--seed") { Description = "Random seed for gallery and queries.", DefaultValueFactory = _ => 42 };
         var dtype = new Option<string>("--dtype") { Description = "Scanned element type: f32, f16 or i8.", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "f16", "i8");
-        var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256).", DefaultValueFactory = _ => KernelPath.Auto };
+        var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256, Avx512Vnni).", DefaultValueFactory = _ => KernelPath.Auto };
         var strategy = new Option<SearchStrategy?>("--strategy") { Description = "Exact, CompressedOnly or TwoStage (default: f32 Exact, f16 CompressedOnly, i8 TwoStage)." };
         var rerank = new Option<int>("--rerank-depth") { Description = "Two-stage candidates per query (0 = max(4k, 32)).", DefaultValueFactory = _ => 0 };
         var probe = new Option<string>("--probe") { Description = "Timed queries: random directions or genuine (enrolled vector + noise).", DefaultValueFactory = _ => "random" };
@@ -80,9 +81,11 @@ internal static class BenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Gallery storage: f32, or i8 (int8 with the float32 copy the re-rank reads).", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "i8");
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var vectorsFile = new Option<string?>("--vectors-file") { Description = "Gallery vectors: raw little-endian float32, N x DIM (instead of generated identities)." };
+        var probesFile = new Option<string?>("--probes-file") { Description = "Probe vectors: raw little-endian float32, QUERIES x DIM." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
         var command = new Command("ann", "Time the approximate index (HNSW) against the exact scan on a gallery of synthetic identities.");
-        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, vectorsFile, probesFile, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int[] efs;
@@ -102,8 +105,33 @@ internal static class BenchCommand
                 N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Samples = parse.GetValue(samples),
                 Noise = parse.GetValue(noise), K = parse.GetValue(k), M = parse.GetValue(m), EfConstruction = parse.GetValue(efConstruction),
                 Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
+                VectorsFile = parse.GetValue(vectorsFile), ProbesFile = parse.GetValue(probesFile),
             };
             return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));
+        });
+        return command;
+    }
+
+    private static Command Sweep()
+    {
+        var n = Positive("--n", "Gallery size (rows).", 100_000);
+        var dim = Positive("--dim", "Vector dimension.", 512);
+        var samples = Positive("--samples", "Samples per synthetic identity (their pairs are the duplicates).", 4);
+        var noise = new Option<float>("--noise") { Description = "Noise of a sample around its identity's centre.", DefaultValueFactory = _ => 0.8f };
+        var threshold = new Option<float>("--threshold") { Description = "Cosine at or above which a pair is reported.", DefaultValueFactory = _ => 0.5f };
+        var perPass = Positive("--probes-per-pass", "Gallery rows used as probes per pass.", 256);
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("sweep", "Time the whole-gallery duplicate sweep over synthetic identities.");
+        foreach (var o in new Option[] { n, dim, samples, noise, threshold, perPass, seed, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var config = new SweepBenchConfig
+            {
+                N = parse.GetValue(n), Dim = parse.GetValue(dim), Samples = parse.GetValue(samples), Noise = parse.GetValue(noise),
+                Threshold = parse.GetValue(threshold), ProbesPerPass = parse.GetValue(perPass), Seed = parse.GetValue(seed),
+            };
+            return Emit(parse.GetValue(json), w => SweepBenchmark.Run(config, w));
         });
         return command;
     }
@@ -232,7 +260,7 @@ internal static class BenchCommand
             stdout.WriteByte((byte)'\n');
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException)
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException or IOException)
         {
             return Fail(e.Message);
         }

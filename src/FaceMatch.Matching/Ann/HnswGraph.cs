@@ -29,10 +29,10 @@ namespace FaceMatch.Matching.Ann;
 /// </remarks>
 internal sealed unsafe class HnswGraph : IDisposable
 {
-    private const int SegmentShift = NodeVectors.SegmentShift;
-    private const int SegmentMask = NodeVectors.SegmentSize - 1;
+    private const int SegmentShift = NodeStore.SegmentShift;
+    private const int SegmentMask = NodeStore.SegmentSize - 1;
 
-    private readonly NodeVectors _vectors;
+    private readonly NodeStore _nodes;
     private readonly BlockScorer _scorer;
     private readonly int _dimension, _m, _m0, _efConstruction;
     private readonly double _levelFactor;
@@ -40,13 +40,8 @@ internal sealed unsafe class HnswGraph : IDisposable
     private readonly ConcurrentBag<SearchScratch> _scratch = new();
     private readonly int _steps, _queryBytes;
 
-    // Segmented per-node state: level-0 links (count + 2M), the node's top level, deleted flags, the owner's key,
-    // and the links of levels 1..L (rare: one node in M has any).
-    private int[][] _links0 = [];
-    private byte[][] _level = [];
-    private byte[][] _deleted = [];
+    // The owner's key of each node (segmented like the records, read only for results).
     private string[][] _keys = [];
-    private int[]?[][] _upper = [];
     private int _count, _deletedCount;
     private Entry? _entry;
 
@@ -59,7 +54,7 @@ internal sealed unsafe class HnswGraph : IDisposable
         _efConstruction = Math.Max(efConstruction, m);
         _levelFactor = 1 / Math.Log(m);
         _levels = new Random(seed);
-        _vectors = new NodeVectors(dimension);
+        _nodes = new NodeStore(dimension, m);
         _scorer = BlockScorer.For(VectorPrecision.Int8, KernelPath.Auto);
         _steps = _scorer.Steps(RowLayout.PaddedElements(dimension, VectorPrecision.Int8));
         _queryBytes = RowLayout.QueryBytes(dimension, VectorPrecision.Int8, _scorer.Path);
@@ -70,28 +65,19 @@ internal sealed unsafe class HnswGraph : IDisposable
     public int DeletedCount => Volatile.Read(ref _deletedCount);
     public int LiveCount => Count - DeletedCount;
 
-    /// <summary>Native bytes of the vectors, plus the managed link arrays (estimated from their sizes).</summary>
-    public long MemoryBytes
-    {
-        get
-        {
-            long links = (long)_links0.Length * NodeVectors.SegmentSize * (_m0 + 1) * sizeof(int);
-            long perNode = (long)_level.Length * NodeVectors.SegmentSize * (2 + IntPtr.Size);
-            long upper = (long)Count / _m * (_m + 1) * sizeof(int) * 2; // expected levels >= 1 per node: about 1/(M-1)
-            return _vectors.NativeBytes + links + perNode + upper;
-        }
-    }
+    /// <summary>Native bytes of the node records and upper links, plus the managed key and pointer arrays.</summary>
+    public long MemoryBytes => _nodes.NativeBytes + (long)_keys.Length * NodeStore.SegmentSize * 2 * IntPtr.Size;
 
     public string KeyOf(int node) => _keys[node >> SegmentShift][node & SegmentMask];
 
-    public bool IsDeleted(int node) => Volatile.Read(ref _deleted[node >> SegmentShift][node & SegmentMask]) != 0;
+    public bool IsDeleted(int node) => Volatile.Read(ref *_nodes.Deleted(_nodes.Record(node))) != 0;
 
     /// <summary>Single writer: marks the node deleted (never returned again; still a waypoint).</summary>
     public void MarkDeleted(int node)
     {
-        ref byte flag = ref _deleted[node >> SegmentShift][node & SegmentMask];
-        if (flag != 0) return;
-        Volatile.Write(ref flag, 1);
+        byte* flag = _nodes.Deleted(_nodes.Record(node));
+        if (*flag != 0) return;
+        Volatile.Write(ref *flag, 1);
         Interlocked.Increment(ref _deletedCount);
     }
 
@@ -101,12 +87,10 @@ internal sealed unsafe class HnswGraph : IDisposable
         if (normalized.Length != _dimension) throw new ArgumentException("vector length differs from the index's dimension");
         int node = _count;
         int segment = node >> SegmentShift;
-        if (segment >= _links0.Length) Grow(segment + 1);
+        if (segment >= _keys.Length) GrowKeys(segment + 1);
         int level = Math.Min(RandomLevel(), 30);
-        _vectors.Set(node, normalized);
-        _level[segment][node & SegmentMask] = (byte)level;
+        _nodes.Add(node, normalized, level);
         _keys[segment][node & SegmentMask] = key;
-        if (level > 0) _upper[segment][node & SegmentMask] = new int[level * (_m + 1)];
         Volatile.Write(ref _count, node + 1);
 
         var entry = _entry;
@@ -120,7 +104,7 @@ internal sealed unsafe class HnswGraph : IDisposable
         {
             var query = scratch.Query;
             PrepareFromNode(node, query);
-            scratch.QueryScale = _vectors.Scale(node);
+            scratch.QueryScale = _nodes.Scale(_nodes.Record(node));
             int limit = node; // link only to nodes that existed before this one
             int current = entry.Node;
             float currentScore = Score(query, scratch.QueryScale, current);
@@ -174,8 +158,11 @@ internal sealed unsafe class HnswGraph : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private float Score(byte* query, float queryScale, int node) =>
-        _scorer.DotRow(_vectors.Row(node), query, _steps, _vectors.Sum(node)) * queryScale * _vectors.Scale(node);
+    private float Score(byte* query, float queryScale, int node)
+    {
+        byte* record = _nodes.Record(node);
+        return _scorer.DotRow(record, query, _steps, _nodes.Sum(record)) * queryScale * _nodes.Scale(record);
+    }
 
     private (int Node, float Score) Greedy(byte* query, float queryScale, int current, float currentScore, int level, int limit)
     {
@@ -183,11 +170,11 @@ internal sealed unsafe class HnswGraph : IDisposable
         while (moved)
         {
             moved = false;
-            var links = Links(current, level, out int offset);
-            int n = Volatile.Read(ref links[offset]);
+            int* links = _nodes.Links(current, level);
+            int n = Volatile.Read(ref links[0]);
             for (int i = 1; i <= n; i++)
             {
-                int next = links[offset + i];
+                int next = links[i];
                 if ((uint)next >= (uint)limit) continue;
                 float s = Score(query, queryScale, next);
                 if (s > currentScore)
@@ -214,17 +201,25 @@ internal sealed unsafe class HnswGraph : IDisposable
         visited.Visit(start);
         candidates.Push(startScore, start);
         if (includeDeleted || !IsDeleted(start)) results.Push(startScore, start);
+        int* fresh = scratch.Fresh;
         while (candidates.Count > 0)
         {
             var (score, node) = candidates.Pop();
             if (results.Count >= ef && score < results.TopScore) break;
-            var links = Links(node, level, out int offset);
-            int n = Volatile.Read(ref links[offset]);
+            int* links = _nodes.Links(node, level);
+            int n = Math.Min(Volatile.Read(ref links[0]), _m0);
+            // Unvisited neighbours first, each record's first line prefetched, so their misses overlap.
+            int f = 0;
             for (int i = 1; i <= n; i++)
             {
-                int next = links[offset + i];
+                int next = links[i];
                 if ((uint)next >= (uint)limit || !visited.Visit(next)) continue;
-                if (i < n && Sse.IsSupported && (uint)links[offset + i + 1] < (uint)limit) Sse.Prefetch0(_vectors.Row(links[offset + i + 1]));
+                fresh[f++] = next;
+                if (Sse.IsSupported) Sse.Prefetch0(_nodes.Record(next));
+            }
+            for (int j = 0; j < f; j++)
+            {
+                int next = fresh[j];
                 float s = Score(query, queryScale, next);
                 if (results.Count < ef || s > results.TopScore)
                 {
@@ -250,7 +245,7 @@ internal sealed unsafe class HnswGraph : IDisposable
         {
             if (chosen.Count >= max) break;
             PrepareFromNode(node, other);
-            float nodeScale = _vectors.Scale(node);
+            float nodeScale = _nodes.Scale(_nodes.Record(node));
             bool keep = true;
             foreach (var (_, kept) in chosen)
             {
@@ -264,20 +259,20 @@ internal sealed unsafe class HnswGraph : IDisposable
     /// <summary>Adds a link neighbour → node on a level; a list over its limit is cut back with the heuristic.</summary>
     private void Connect(int neighbour, int node, int level, int maxLinks, SearchScratch scratch)
     {
-        var links = Links(neighbour, level, out int offset);
-        int n = links[offset];
+        int* links = _nodes.Links(neighbour, level);
+        int n = links[0];
         if (n < maxLinks)
         {
-            links[offset + n + 1] = node;
-            Volatile.Write(ref links[offset], n + 1);
+            links[n + 1] = node;
+            Volatile.Write(ref links[0], n + 1);
             return;
         }
         // Full: the neighbour's links plus the new node, ranked by similarity to the neighbour, cut back to the limit.
         var own = scratch.Other;
         PrepareFromNode(neighbour, own);
-        float ownScale = _vectors.Scale(neighbour);
+        float ownScale = _nodes.Scale(_nodes.Record(neighbour));
         var pool = new List<(float Score, int Node)>(n + 1) { (Score(own, ownScale, node), node) };
-        for (int i = 1; i <= n; i++) pool.Add((Score(own, ownScale, links[offset + i]), links[offset + i]));
+        for (int i = 1; i <= n; i++) pool.Add((Score(own, ownScale, links[i]), links[i]));
         pool.Sort(static (a, b) => b.Score.CompareTo(a.Score));
         // The scores are all computed: the buffer that held the neighbour's query is free for the heuristic.
         WriteLinks(neighbour, level, SelectNeighbours(pool, maxLinks, own));
@@ -285,23 +280,10 @@ internal sealed unsafe class HnswGraph : IDisposable
 
     private void WriteLinks(int node, int level, List<(float Score, int Node)> chosen)
     {
-        var links = Links(node, level, out int offset);
+        int* links = _nodes.Links(node, level);
         int n = Math.Min(chosen.Count, level == 0 ? _m0 : _m);
-        for (int i = 0; i < n; i++) links[offset + i + 1] = chosen[i].Node;
-        Volatile.Write(ref links[offset], n);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int[] Links(int node, int level, out int offset)
-    {
-        int segment = node >> SegmentShift, i = node & SegmentMask;
-        if (level == 0)
-        {
-            offset = i * (_m0 + 1);
-            return _links0[segment];
-        }
-        offset = (level - 1) * (_m + 1);
-        return _upper[segment][i]!;
+        for (int i = 0; i < n; i++) links[i + 1] = chosen[i].Node;
+        Volatile.Write(ref links[0], n);
     }
 
     private int RandomLevel() => (int)(-Math.Log(1 - _levels.NextDouble()) * _levelFactor);
@@ -318,7 +300,7 @@ internal sealed unsafe class HnswGraph : IDisposable
     /// <summary>The query layout of a stored node (its int8 values as they are).</summary>
     private void PrepareFromNode(int node, byte* query)
     {
-        var q = new ReadOnlySpan<sbyte>(_vectors.Row(node), _dimension);
+        var q = new ReadOnlySpan<sbyte>(_nodes.Record(node), _dimension);
         WriteQuery(q, query);
     }
 
@@ -337,37 +319,17 @@ internal sealed unsafe class HnswGraph : IDisposable
         }
     }
 
-    private void Grow(int segments)
+    private void GrowKeys(int segments)
     {
-        int old = _links0.Length;
-        var links0 = new int[segments][];
-        var level = new byte[segments][];
-        var deleted = new byte[segments][];
         var keys = new string[segments][];
-        var upper = new int[]?[segments][];
-        Array.Copy(_links0, links0, old);
-        Array.Copy(_level, level, old);
-        Array.Copy(_deleted, deleted, old);
-        Array.Copy(_keys, keys, old);
-        Array.Copy(_upper, upper, old);
-        for (int s = old; s < segments; s++)
-        {
-            links0[s] = new int[NodeVectors.SegmentSize * (_m0 + 1)];
-            level[s] = new byte[NodeVectors.SegmentSize];
-            deleted[s] = new byte[NodeVectors.SegmentSize];
-            keys[s] = new string[NodeVectors.SegmentSize];
-            upper[s] = new int[]?[NodeVectors.SegmentSize];
-        }
-        Volatile.Write(ref _links0, links0);
-        Volatile.Write(ref _level, level);
-        Volatile.Write(ref _deleted, deleted);
+        Array.Copy(_keys, keys, _keys.Length);
+        for (int seg = _keys.Length; seg < segments; seg++) keys[seg] = new string[NodeStore.SegmentSize];
         Volatile.Write(ref _keys, keys);
-        Volatile.Write(ref _upper, upper);
     }
 
     private SearchScratch Rent()
     {
-        if (!_scratch.TryTake(out var s)) s = new SearchScratch(_queryBytes);
+        if (!_scratch.TryTake(out var s)) s = new SearchScratch(_queryBytes, _m0);
         return s;
     }
 
@@ -375,7 +337,7 @@ internal sealed unsafe class HnswGraph : IDisposable
 
     public void Dispose()
     {
-        _vectors.Dispose();
+        _nodes.Dispose();
         while (_scratch.TryTake(out var s)) s.Dispose();
     }
 
@@ -384,12 +346,13 @@ internal sealed unsafe class HnswGraph : IDisposable
     /// <summary>Per-search state: heaps, visited tags and two prepared query buffers.</summary>
     private sealed class SearchScratch : IDisposable
     {
-        private readonly Storage.AlignedBuffer _query, _other;
+        private readonly Storage.AlignedBuffer _query, _other, _fresh;
 
-        public SearchScratch(int queryBytes)
+        public SearchScratch(int queryBytes, int maxLinks)
         {
             _query = new Storage.AlignedBuffer(queryBytes);
             _other = new Storage.AlignedBuffer(queryBytes);
+            _fresh = new Storage.AlignedBuffer((maxLinks + 1) * sizeof(int));
         }
 
         public readonly NodeHeap Candidates = new(maxAtRoot: true);
@@ -398,6 +361,7 @@ internal sealed unsafe class HnswGraph : IDisposable
         public float QueryScale = 1f;
         public byte* Query => _query.Data;
         public byte* Other => _other.Data;
+        public int* Fresh => (int*)_fresh.Data;
 
         /// <summary>The results, best first.</summary>
         public List<(float Score, int Node)> Sorted()
@@ -412,6 +376,7 @@ internal sealed unsafe class HnswGraph : IDisposable
         {
             _query.Dispose();
             _other.Dispose();
+            _fresh.Dispose();
         }
     }
 }

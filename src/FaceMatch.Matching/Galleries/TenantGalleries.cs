@@ -33,6 +33,18 @@ public sealed class TenantGalleries : IDisposable
         return gallery != null;
     }
 
+    /// <summary>Puts <paramref name="gallery"/> in place of the tenant's gallery (e.g. rebuilt in another precision) and disposes the old one.</summary>
+    public void Replace(string tenant, Gallery gallery)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentNullException.ThrowIfNull(gallery);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var fresh = new Lazy<Gallery>(gallery);
+        Lazy<Gallery>? old = null;
+        _galleries.AddOrUpdate(tenant, fresh, (_, previous) => { old = previous; return fresh; });
+        if (old is { IsValueCreated: true }) old.Value.Dispose();
+    }
+
     /// <summary>Drops a tenant's gallery and frees its memory (e.g. the customer was deleted). False if it had none.</summary>
     public bool Drop(string tenant)
     {

@@ -38,7 +38,7 @@ internal abstract unsafe class BlockScorer
 
     private static BlockScorer?[,] Build()
     {
-        var cache = new BlockScorer?[3, 6];
+        var cache = new BlockScorer?[3, 7];
         void Add(BlockScorer s) => cache[(int)s.Precision, (int)s.Path] = s;
         Add(new Of<Float32Scalar, float, Float32Scalar.Quad, Float32Scalar.Quad>(VectorPrecision.Float32, KernelPath.Scalar));
         Add(new Of<Float32V128, Vector128<float>, Vector128<float>, Vector128<float>>(VectorPrecision.Float32, KernelPath.Vector128));
@@ -53,6 +53,7 @@ internal abstract unsafe class BlockScorer
         Add(new Of<Int8V256, Vector256<int>, Vector256<short>, Vector256<short>>(VectorPrecision.Int8, KernelPath.Vector256));
         Add(new Of<Int8V512, Vector512<int>, Vector512<short>, Vector512<short>>(VectorPrecision.Int8, KernelPath.Vector512));
         Add(new Of<Int8Vnni256, Vector256<int>, Vector256<sbyte>, Vector256<byte>>(VectorPrecision.Int8, KernelPath.AvxVnni256));
+        Add(new NativeVnni512.Scorer());
         return cache;
     }
 

@@ -21,6 +21,11 @@ public enum KernelPath
     /// 512-bit VPDPBUSD intrinsic (no Avx512Vnni class), so this is the VNNI path on AVX-512 machines too.
     /// </summary>
     AvxVnni256 = 5,
+    /// <summary>
+    /// int8 only: 512-bit VPDPBUSD (AVX-512 VNNI), from the native library libfacematch_matching.so (no .NET intrinsic);
+    /// offered when the library loads and the CPU has AVX-512 VNNI.
+    /// </summary>
+    Avx512Vnni = 6,
 }
 
 /// <summary>Element type of a stored or scanned vector.</summary>

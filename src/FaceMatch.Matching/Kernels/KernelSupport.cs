@@ -7,11 +7,11 @@ namespace FaceMatch.Matching.Kernels;
 public static class KernelSupport
 {
     private static readonly KernelPath[] Preference =
-        [KernelPath.AvxVnni256, KernelPath.Vector512, KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar];
+        [KernelPath.Avx512Vnni, KernelPath.AvxVnni256, KernelPath.Vector512, KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar];
 
     /// <summary>Every concrete path (not <see cref="KernelPath.Auto"/>), in the order tests enumerate them.</summary>
     public static IReadOnlyList<KernelPath> AllPaths { get; } =
-        [KernelPath.Scalar, KernelPath.Vector128, KernelPath.Vector256, KernelPath.Vector512, KernelPath.AvxVnni256];
+        [KernelPath.Scalar, KernelPath.Vector128, KernelPath.Vector256, KernelPath.Vector512, KernelPath.AvxVnni256, KernelPath.Avx512Vnni];
 
     /// <summary>Whether <paramref name="path"/> exists for <paramref name="precision"/> and this CPU can run it.</summary>
     public static bool IsSupported(KernelPath path, VectorPrecision precision) => path switch
@@ -22,6 +22,7 @@ public static class KernelSupport
         KernelPath.Vector256 => precision == VectorPrecision.Int8 ? Avx2.IsSupported : Vector256.IsHardwareAccelerated,
         KernelPath.Vector512 => precision == VectorPrecision.Int8 ? Avx512BW.IsSupported : Vector512.IsHardwareAccelerated,
         KernelPath.AvxVnni256 => precision == VectorPrecision.Int8 && AvxVnni.IsSupported,
+        KernelPath.Avx512Vnni => precision == VectorPrecision.Int8 && NativeVnni512.IsAvailable,
         _ => false,
     };
 
@@ -32,6 +33,8 @@ public static class KernelSupport
         return path switch
         {
             KernelPath.AvxVnni256 when precision != VectorPrecision.Int8 => "AvxVnni256 is an int8-only path",
+            KernelPath.Avx512Vnni when precision != VectorPrecision.Int8 => "Avx512Vnni is an int8-only path",
+            KernelPath.Avx512Vnni => NativeVnni512.UnavailableReason ?? "unavailable",
             KernelPath.AvxVnni256 => "this CPU lacks AVX-VNNI",
             KernelPath.Vector512 when precision == VectorPrecision.Int8 => "this CPU lacks AVX-512 BW",
             KernelPath.Vector512 => "Vector512 is not hardware accelerated on this CPU",
@@ -70,5 +73,5 @@ public static class KernelSupport
     public static string DescribeCpu() =>
         $"V128={Vector128.IsHardwareAccelerated} V256={Vector256.IsHardwareAccelerated} V512={Vector512.IsHardwareAccelerated} " +
         $"AVX2={Avx2.IsSupported} FMA={Fma.IsSupported} AVX512F={Avx512F.IsSupported} AVX512BW={Avx512BW.IsSupported} " +
-        $"AVX-VNNI={AvxVnni.IsSupported}";
+        $"AVX-VNNI={AvxVnni.IsSupported} AVX512-VNNI(native)={NativeVnni512.IsAvailable}";
 }

@@ -31,7 +31,7 @@ internal static class RowLayout
     /// <summary>Bytes per query element as the path reads it (float for float rows; int16 or int8 for int8 rows).</summary>
     public static int QueryElementBytes(VectorPrecision precision, KernelPath path) => precision switch
     {
-        VectorPrecision.Int8 => path == KernelPath.AvxVnni256 ? 1 : 2,
+        VectorPrecision.Int8 => path is KernelPath.AvxVnni256 or KernelPath.Avx512Vnni ? 1 : 2,
         _ => 4,
     };
 

@@ -24,6 +24,7 @@ public sealed record HostSettings
     public VisionOptions Vision { get; init; } = VisionOptions.FromEnvironment();
     public SessionOptions Sessions { get; init; } = new();
     public AdmissionOptions Admission { get; init; } = new();
+    public GalleryDefaults Galleries { get; init; } = new();
     /// <summary>Pixels being decoded and analysed at once, server-wide (≈ 3 bytes each in memory).</summary>
     public long DecodeBudgetPixels { get; init; } = 64_000_000;
     /// <summary>Largest frame in pixels: a phone camera's frames, well under the decoder's 40 MP default.</summary>
@@ -126,8 +127,10 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         _slots.Analyzer = analyzer;
         // The embedder's dimension, from one run on a blank crop (which also warms the session up).
         using (var blank = RgbImage.Allocate(analyzer.Embedder.Template.Width, analyzer.Embedder.Template.Height))
-            _slots.Galleries = new TenantGalleryRegistry((await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length);
+            _slots.Galleries = new TenantGalleryRegistry((await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length,
+                _settings.Galleries);
         (TemplatesLoaded, _gallerySubscription) = _slots.Galleries.LoadFrom(_vault);
+        Observability.ServerMetrics.TrackGalleries(_slots.Galleries.MemoryByTenant);
         _sweeper = new RetentionSweeper(_vault, _settings.RetentionSweepInterval);
         var log = _server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RetentionSweeper>();
         _sweeper.Swept += (report, error) =>
@@ -151,6 +154,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         if (_sweeper is not null) await _sweeper.DisposeAsync().ConfigureAwait(false);
         if (_slots.Analyzer is not null) await _slots.Analyzer.DisposeAsync().ConfigureAwait(false);
         _gallerySubscription?.Dispose();
+        Observability.ServerMetrics.TrackGalleries(null);
         _slots.Galleries?.Dispose();
         await _vault.DisposeAsync().ConfigureAwait(false);
     }

@@ -54,6 +54,8 @@ public static class ServeConfiguration
         ["Vision:IntraOpThreads"] = "FACEMATCH_INTRA_OP_THREADS",
         ["Vision:MaxBatch"] = "FACEMATCH_MAX_BATCH",
         ["Vision:BatchWaitMicroseconds"] = "FACEMATCH_BATCH_WAIT_US",
+        ["Matching:GalleryStorage"] = Services.GalleryDefaults.StorageVariable,
+        ["Matching:IndexThreshold"] = Services.GalleryDefaults.IndexThresholdVariable,
     };
 
     public const string DecodeBudgetVariable = "FACEMATCH_DECODE_BUDGET_PIXELS";
@@ -78,6 +80,7 @@ public static class ServeConfiguration
                 Vision = VisionOptions.FromVariables(values),
                 Sessions = sessions,
                 Admission = AdmissionOptions.FromVariables(values),
+                Galleries = Services.GalleryDefaults.FromVariables(values),
                 DecodeBudgetPixels = SettingValue.Long(values, DecodeBudgetVariable, 64_000_000, 1_000_000, 10_000_000_000),
                 MaxFramePixels = SettingValue.Long(values, MaxFramePixelsVariable, 16_000_000, 10_000, 100_000_000),
                 RetentionSweepInterval = TimeSpan.FromMinutes(SettingValue.Long(values, SweepMinutesVariable, 60, 1, 7 * 24 * 60)),

@@ -1,11 +1,12 @@
+using FaceMatch.Matching.Galleries;
 using Prometheus;
 
 namespace FaceMatch.Server.Observability;
 
 /// <summary>
 /// The server's Prometheus metrics (prometheus-net's default registry, served at /metrics). Every FaceMatch
-/// series starts with <c>facematch_</c>; labels are bounded (method names, status codes, model ids), never
-/// anything a caller sends. Beside them: prometheus-net's process metrics (CPU, memory, GC, threads).
+/// series starts with <c>facematch_</c>; labels are bounded (method names, status codes, model ids, the server's own
+/// opaque tenant ids), never anything a caller sends. Beside them: prometheus-net's process metrics (CPU, memory, GC, threads).
 /// </summary>
 public static class ServerMetrics
 {
@@ -65,6 +66,58 @@ public static class ServerMetrics
     public static readonly Counter WebSocketSessions = Metrics.CreateCounter(
         "facematch_websocket_sessions_total", "Sessions over the HTTP port's WebSocket endpoint, by kind and final status.",
         new CounterConfiguration { LabelNames = ["kind", "status"] });
+
+    public static readonly Gauge GalleryBytes = Metrics.CreateGauge(
+        "facematch_gallery_bytes", "Memory held by each tenant's 1:N gallery, by part: vectors (the native matrices, capacity " +
+        "included), index (the approximate index), ids (managed: id strings, maps, flags; estimated).",
+        new GaugeConfiguration { LabelNames = ["tenant", "part"] });
+
+    public static readonly Gauge GalleryTemplates = Metrics.CreateGauge(
+        "facematch_gallery_templates", "Templates in each tenant's 1:N gallery, by storage (float32, int8).",
+        new GaugeConfiguration { LabelNames = ["tenant", "storage"] });
+
+    private static readonly object GalleryLock = new();
+    private static Func<IEnumerable<(string TenantId, GalleryMemoryUsage Usage, bool Compact)>>? s_galleries;
+    private static HashSet<(string, string)> s_reportedTemplates = [];
+    private static HashSet<string> s_reportedTenants = [];
+    private static readonly bool GalleryCallbackAdded = AddGalleryCallback();
+
+    /// <summary>Where the gallery gauges come from, read at each scrape (null: none, e.g. once the host stopped).</summary>
+    public static void TrackGalleries(Func<IEnumerable<(string TenantId, GalleryMemoryUsage Usage, bool Compact)>>? source)
+    {
+        lock (GalleryLock) s_galleries = source;
+    }
+
+    private static bool AddGalleryCallback()
+    {
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(UpdateGalleries);
+        return true;
+    }
+
+    /// <summary>Sets the gallery gauges from the source and drops the series of galleries that are gone.</summary>
+    private static void UpdateGalleries()
+    {
+        lock (GalleryLock)
+        {
+            var tenants = new HashSet<string>(StringComparer.Ordinal);
+            var templates = new HashSet<(string, string)>();
+            foreach (var (tenant, usage, compact) in s_galleries?.Invoke() ?? [])
+            {
+                tenants.Add(tenant);
+                GalleryBytes.WithLabels(tenant, "vectors").Set(usage.NativeBytes);
+                GalleryBytes.WithLabels(tenant, "index").Set(usage.IndexBytes);
+                GalleryBytes.WithLabels(tenant, "ids").Set(usage.ManagedBytesEstimate);
+                var storage = compact ? "int8" : "float32";
+                templates.Add((tenant, storage));
+                GalleryTemplates.WithLabels(tenant, storage).Set(usage.LiveRows);
+            }
+            foreach (var gone in s_reportedTenants.Where(t => !tenants.Contains(t)))
+                foreach (var part in new[] { "vectors", "index", "ids" }) GalleryBytes.RemoveLabelled(gone, part);
+            foreach (var (tenant, storage) in s_reportedTemplates.Where(t => !templates.Contains(t))) GalleryTemplates.RemoveLabelled(tenant, storage);
+            s_reportedTenants = tenants;
+            s_reportedTemplates = templates;
+        }
+    }
 
     private static bool TrimDefaults()
     {

@@ -6,6 +6,7 @@ using VaultPolicy = FaceMatch.Vault.Tenants.Policy;
 using VaultTenant = FaceMatch.Vault.Tenants.Tenant;
 using VaultTokenMode = FaceMatch.Vault.Tokens.TokenMode;
 using VaultLiveness = FaceMatch.Vault.Tenants.LivenessMode;
+using VaultGalleryStorage = FaceMatch.Vault.Tenants.GalleryStorage;
 
 namespace FaceMatch.Server.Services;
 
@@ -46,8 +47,10 @@ public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry gal
     public override async Task<Tenant> SetPolicy(SetPolicyRequest request, ServerCallContext context)
     {
         if (request.Policy is null) throw new RpcException(new Status(StatusCode.InvalidArgument, "policy is required"));
-        var updated = await vault.Tenants.SetPolicyAsync(request.TenantId, FromApi(request.Policy));
-        return ToApi(updated ?? throw UnknownTenant());
+        var updated = await vault.Tenants.SetPolicyAsync(request.TenantId, FromApi(request.Policy)) ?? throw UnknownTenant();
+        // A change of gallery storage rebuilds the tenant's gallery from the vault before the call returns.
+        await Task.Run(() => galleries.ApplyPolicy(updated.TenantId));
+        return ToApi(updated);
     }
 
     public override Task<Usage> GetUsage(GetUsageRequest request, ServerCallContext context)
@@ -141,6 +144,7 @@ public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry gal
             MatchThreshold = tenant.Policy.MatchThreshold,
             LivenessThreshold = tenant.Policy.LivenessThreshold,
             DuplicateCheck = tenant.Policy.DuplicateCheck,
+            GalleryStorage = (GalleryStorage)tenant.Policy.GalleryStorage,
         },
     };
 
@@ -148,6 +152,8 @@ public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry gal
     {
         if (!Enum.IsDefined(policy.Liveness))
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"unknown liveness mode {(int)policy.Liveness}"));
+        if (!Enum.IsDefined(policy.GalleryStorage))
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"unknown gallery storage {(int)policy.GalleryStorage}"));
         return new VaultPolicy
         {
             Liveness = (VaultLiveness)policy.Liveness,
@@ -157,6 +163,7 @@ public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry gal
             MatchThreshold = policy.MatchThreshold,
             LivenessThreshold = policy.LivenessThreshold,
             DuplicateCheck = policy.DuplicateCheck,
+            GalleryStorage = (VaultGalleryStorage)policy.GalleryStorage,
         };
     }
 }

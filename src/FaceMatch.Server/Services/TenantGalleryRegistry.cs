@@ -5,6 +5,7 @@ using FaceMatch.Matching.Kernels;
 using FaceMatch.Vault;
 using FaceMatch.Vault.Changes;
 using FaceMatch.Vault.Templates;
+using FaceMatch.Vault.Tenants;
 
 namespace FaceMatch.Server.Services;
 
@@ -14,12 +15,29 @@ namespace FaceMatch.Server.Services;
 /// template (before the call or sweep that did it returns), dropped with the tenant. Identify also confirms every
 /// candidate with the vault before returning it, so a template expired but not yet swept is never returned either.
 /// </summary>
-public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, IDisposable
+/// <remarks>
+/// A tenant's gallery holds float32 rows, or int8 rows only (a quarter of the memory) when its policy's (or the
+/// server's) gallery storage says so; the int8 gallery's candidates are re-scored from the vault's float32
+/// templates, which the confirmation reads anyway, so the scores a caller sees are exact either way. Past
+/// <see cref="GalleryDefaults.IndexThreshold"/> templates a gallery builds its approximate index in the background.
+/// </remarks>
+public sealed class TenantGalleryRegistry : ITemplateListener, IDisposable
 {
-    private readonly TenantGalleries _galleries = new(_ => new GalleryOptions { Dimension = dimension });
+    private readonly int _dimension;
+    private readonly GalleryDefaults _defaults;
+    private readonly TenantGalleries _galleries;
     private readonly ConcurrentDictionary<string, byte> _sweeps = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, object> _tenantLocks = new(StringComparer.Ordinal);
+    private FaceMatchVault? _vault;
 
-    public int Dimension => dimension;
+    public TenantGalleryRegistry(int dimension, GalleryDefaults? defaults = null)
+    {
+        _dimension = dimension;
+        _defaults = defaults ?? new GalleryDefaults();
+        _galleries = new TenantGalleries(OptionsFor);
+    }
+
+    public int Dimension => _dimension;
 
     /// <summary>
     /// Subscribes to the vault's changes, then loads every live template of every tenant in one pass over its log.
@@ -28,12 +46,13 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
     /// </summary>
     public (int Loaded, IDisposable Subscription) LoadFrom(FaceMatchVault vault)
     {
+        _vault = vault;
         var subscription = vault.AddListener(this);
         var loaded = 0;
         foreach (var (tenantId, template) in vault.Templates.EnumerateAll())
         {
             // Templates of another embedder (a model change) cannot be compared with today's probes.
-            if (template.ProtectedTemplate.Length != dimension) continue;
+            if (template.ProtectedTemplate.Length != _dimension) continue;
             _galleries.For(tenantId).Upsert(template.TemplateId, template.ProtectedTemplate);
             loaded++;
         }
@@ -45,38 +64,108 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
 
     public void TemplateStored(string tenantId, StoredTemplate template)
     {
-        if (template.ProtectedTemplate.Length == dimension) _galleries.For(tenantId).Upsert(template.TemplateId, template.ProtectedTemplate);
+        if (template.ProtectedTemplate.Length != _dimension) return;
+        lock (TenantLock(tenantId)) _galleries.For(tenantId).Upsert(template.TemplateId, template.ProtectedTemplate);
     }
 
     public void TemplatesRemoved(string tenantId, IReadOnlyList<string> templateIds, TemplateRemovalReason reason)
     {
-        if (!_galleries.TryGet(tenantId, out var gallery)) return;
-        foreach (var id in templateIds) gallery!.Remove(id);
+        lock (TenantLock(tenantId))
+        {
+            if (!_galleries.TryGet(tenantId, out var gallery)) return;
+            foreach (var id in templateIds) gallery!.Remove(id);
+        }
     }
 
-    public void TenantDeleted(string tenantId) => _galleries.Drop(tenantId);
+    public void TenantDeleted(string tenantId)
+    {
+        lock (TenantLock(tenantId)) _galleries.Drop(tenantId);
+        _tenantLocks.TryRemove(tenantId, out _);
+    }
 
-    /// <summary>The tenant's best <paramref name="k"/> templates for an embedding, each confirmed with the vault.</summary>
+    /// <summary>
+    /// After a policy change: if the tenant's gallery storage changed, reloads its gallery from the vault in the new
+    /// form and swaps it in. The tenant's template changes wait meanwhile (they are applied to the new gallery), so
+    /// nothing is lost; searches keep using the old gallery until the swap.
+    /// </summary>
+    public void ApplyPolicy(string tenantId)
+    {
+        if (_vault is not { } vault) return;
+        lock (TenantLock(tenantId))
+        {
+            if (!_galleries.TryGet(tenantId, out var current)) return; // built with the right options on first use
+            var wanted = OptionsFor(tenantId);
+            if (current!.Options.Precision == wanted.Precision && current.Options.KeepFloat32 == wanted.KeepFloat32) return;
+            var fresh = new Gallery(wanted);
+            try
+            {
+                foreach (var template in vault.Templates.Enumerate(tenantId))
+                    if (template.ProtectedTemplate.Length == _dimension) fresh.Upsert(template.TemplateId, template.ProtectedTemplate);
+            }
+            catch
+            {
+                fresh.Dispose();
+                throw;
+            }
+            _galleries.Replace(tenantId, fresh);
+        }
+    }
+
+    /// <summary>Memory held by each tenant's gallery (for the per-tenant metric).</summary>
+    public IEnumerable<(string TenantId, GalleryMemoryUsage Usage, bool Compact)> MemoryByTenant()
+    {
+        foreach (var tenant in _galleries.Tenants)
+        {
+            if (!_galleries.TryGet(tenant, out var gallery)) continue;
+            GalleryMemoryUsage usage;
+            try { usage = gallery!.MemoryUsage; }
+            catch (ObjectDisposedException) { continue; } // dropped or replaced meanwhile
+            yield return (tenant, usage, !gallery.Options.KeepFloat32 && gallery.Options.Precision != VectorPrecision.Float32);
+        }
+    }
+
+    /// <summary>
+    /// The tenant's best <paramref name="k"/> templates for an embedding, each confirmed with the vault; from an int8
+    /// gallery more candidates are taken and re-scored exactly from the templates the confirmation reads.
+    /// </summary>
     public async Task<IReadOnlyList<Match>> SearchAsync(FaceMatchVault vault, string tenantId, float[] embedding, int k)
     {
         if (!_galleries.TryGet(tenantId, out var gallery)) return [];
         // The gallery holds the tenant's protected (rotated) templates: the probe is rotated the same way.
         var protectedProbe = vault.Templates.ProtectProbe(tenantId, embedding);
-        var confirmed = new List<Match>(k);
-        // A few extra candidates cover rows dropped during confirmation.
-        foreach (var candidate in gallery!.Search(protectedProbe, Math.Min(k + 4, gallery.Options.MaxK)))
+        bool exact = gallery!.Options.Precision == VectorPrecision.Float32 || gallery.Options.KeepFloat32;
+        // A few extra candidates cover rows dropped during confirmation; approximate scores need a wider net.
+        int wanted = exact ? k + 4 : Math.Max(4 * k, 32);
+        var confirmed = new List<Match>(wanted);
+        foreach (var candidate in gallery.Search(protectedProbe, Math.Min(wanted, gallery.Options.MaxK)))
         {
-            if (confirmed.Count == k) break;
+            if (exact && confirmed.Count == k) break;
             // An expired template is erased by this read, and the vault's notification removes its row.
-            if (await vault.Templates.GetAsync(tenantId, candidate.Id, markUsed: false).ConfigureAwait(false) is null)
+            if (await vault.Templates.GetAsync(tenantId, candidate.Id, markUsed: false).ConfigureAwait(false) is not { } template)
             {
                 gallery.Remove(candidate.Id);
                 continue;
             }
-            confirmed.Add(candidate);
+            confirmed.Add(exact ? candidate : candidate with { Score = Similarity.Cosine(protectedProbe, template.ProtectedTemplate) });
         }
-        return confirmed;
+        if (exact) return confirmed;
+        return confirmed.OrderByDescending(m => m.Score).Take(k).ToList();
     }
+
+    private GalleryOptions OptionsFor(string tenantId)
+    {
+        var storage = _vault?.Tenants.Get(tenantId)?.Policy.GalleryStorage ?? GalleryStorage.Unspecified;
+        if (storage == GalleryStorage.Unspecified) storage = _defaults.Storage;
+        return new GalleryOptions
+        {
+            Dimension = _dimension,
+            Precision = storage == GalleryStorage.Int8 ? VectorPrecision.Int8 : VectorPrecision.Float32,
+            KeepFloat32 = storage != GalleryStorage.Int8,
+            IndexThreshold = _defaults.IndexThreshold,
+        };
+    }
+
+    private object TenantLock(string tenantId) => _tenantLocks.GetOrAdd(tenantId, _ => new object());
 
     /// <summary>
     /// Every pair of the tenant's templates scoring at least <paramref name="threshold"/>, in batches as the gallery's

@@ -16,6 +16,10 @@ internal enum RecordKind : byte
 
 internal static class RecordHeader
 {
-    /// <summary>Newest layout version; readers accept 1..CurrentVersion. Templates (sample weight) and tenants (liveness threshold, duplicate check) have a v2; other kinds still write v1.</summary>
-    public const byte CurrentVersion = 2;
+    /// <summary>
+    /// Newest layout version; readers accept 1..CurrentVersion. Templates (sample weight) and usage counters (duplicate
+    /// sweeps) have a v2, tenants a v2 (liveness threshold, duplicate check) and a v3 (gallery storage); other kinds
+    /// still write v1.
+    /// </summary>
+    public const byte CurrentVersion = 3;
 }

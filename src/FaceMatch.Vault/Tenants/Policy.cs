@@ -8,6 +8,17 @@ public enum LivenessMode : byte
     Advisory = 2,
 }
 
+/// <summary>How a tenant's matching gallery holds its templates in memory (facematch.v1.GalleryStorage; same numbers).</summary>
+public enum GalleryStorage : byte
+{
+    /// <summary>The server's default.</summary>
+    Unspecified = 0,
+    /// <summary>float32 rows: exact scans.</summary>
+    Float32 = 1,
+    /// <summary>int8 rows only (about a quarter of the memory); candidates re-scored from the stored float32 templates.</summary>
+    Int8 = 2,
+}
+
 /// <summary>
 /// A tenant's policy (facematch.v1.Policy). Zero means "server default" where the contract says so:
 /// templates are kept until deleted, development captures <see cref="DefaultDevCaptureRetentionDays"/> days,
@@ -31,6 +42,8 @@ public sealed record Policy
     public float LivenessThreshold { get; init; }
     /// <summary>Enrolment refuses a face that already matches a template of the tenant (reason "duplicate").</summary>
     public bool DuplicateCheck { get; init; }
+    /// <summary>How the tenant's gallery holds its templates in memory; Unspecified = the server's default.</summary>
+    public GalleryStorage GalleryStorage { get; init; }
 
     public static Policy Default { get; } = new();
 
@@ -41,6 +54,7 @@ public sealed record Policy
     public void Validate()
     {
         if (!Enum.IsDefined(Liveness)) throw new VaultArgumentException($"liveness mode {(int)Liveness} is unknown");
+        if (!Enum.IsDefined(GalleryStorage)) throw new VaultArgumentException($"gallery storage {(int)GalleryStorage} is unknown");
         if (TemplateRetentionDays > MaxRetentionDays) throw new VaultArgumentException($"template_retention_days must be at most {MaxRetentionDays}");
         if (DevCaptureRetentionDays > MaxRetentionDays) throw new VaultArgumentException($"dev_capture_retention_days must be at most {MaxRetentionDays}");
         if (UsageRetentionDays > MaxUsageRetentionDays) throw new VaultArgumentException($"usage_retention_days must be at most {MaxUsageRetentionDays}");

@@ -151,13 +151,15 @@ public sealed class TenantStore
 
     private void Write(OpaqueId id, Tenant tenant)
     {
-        // v2 appends the liveness threshold and the duplicate check; v1 records read with both at their defaults.
-        var writer = new RecordWriter(128).Header(RecordKind.Tenant, version: 2).Raw(id.ToBytes()).String(tenant.Name)
+        // v2 appends the liveness threshold and the duplicate check, v3 the gallery storage; older records read with
+        // what they lack at its default.
+        var writer = new RecordWriter(128).Header(RecordKind.Tenant, version: 3).Raw(id.ToBytes()).String(tenant.Name)
             .I64(tenant.Created.ToUnixTimeMilliseconds())
             .U8((byte)tenant.Policy.Liveness).VarUInt(tenant.Policy.TemplateRetentionDays)
             .VarUInt(tenant.Policy.DevCaptureRetentionDays).VarUInt(tenant.Policy.UsageRetentionDays)
             .F32(tenant.Policy.MatchThreshold)
-            .F32(tenant.Policy.LivenessThreshold).U8(tenant.Policy.DuplicateCheck ? (byte)1 : (byte)0);
+            .F32(tenant.Policy.LivenessThreshold).U8(tenant.Policy.DuplicateCheck ? (byte)1 : (byte)0)
+            .U8((byte)tenant.Policy.GalleryStorage);
         var key = StoreKeys.ById(RecordType.Tenant, id);
         _store.Upsert(key, Sealer.Seal(_keys.SystemKey, key, writer.Written));
         _cache[id] = tenant;
@@ -179,6 +181,7 @@ public sealed class TenantStore
             MatchThreshold = reader.F32(),
         };
         if (version >= 2) policy = policy with { LivenessThreshold = reader.F32(), DuplicateCheck = reader.U8() != 0 };
+        if (version >= 3) policy = policy with { GalleryStorage = (GalleryStorage)reader.U8() };
         reader.End();
         return new Tenant(id.ToString(), name, policy, created);
     }

@@ -190,7 +190,8 @@ public sealed class UsageStore
         {
             state.Counters = change(state.Counters);
             var c = state.Counters;
-            var writer = new RecordWriter(64).Header(RecordKind.UsageCounters).VarUInt(c.Sessions).VarUInt(c.Enrollments)
+            // v2 appends the duplicate sweeps; v1 records read with none.
+            var writer = new RecordWriter(64).Header(RecordKind.UsageCounters, version: 2).VarUInt(c.Sessions).VarUInt(c.Enrollments)
                 .VarUInt(c.Authentications).VarUInt(c.Identifications).VarUInt(c.Compares).VarUInt(c.Frames).VarUInt(c.Templates)
                 .VarUInt(c.DuplicateSweeps);
             var key = StoreKeys.ById(RecordType.UsageCounters, tenant);
@@ -205,13 +206,12 @@ public sealed class UsageStore
         try
         {
             var reader = new RecordReader(Sealer.Open(keys.RecordKey, key, value.Span));
-            reader.Header(RecordKind.UsageCounters);
+            var version = reader.Header(RecordKind.UsageCounters);
             var counters = new UsageCounters
             {
                 Sessions = reader.VarUInt(), Enrollments = reader.VarUInt(), Authentications = reader.VarUInt(),
                 Identifications = reader.VarUInt(), Compares = reader.VarUInt(), Frames = reader.VarUInt(), Templates = reader.VarUInt(),
-                // Appended later: counters written before it have none.
-                DuplicateSweeps = reader.Remaining > 0 ? reader.VarUInt() : 0,
+                DuplicateSweeps = version >= 2 ? reader.VarUInt() : 0,
             };
             reader.End();
             return new CounterState(counters);

@@ -40,11 +40,14 @@ public sealed class ServeConfigurationTests : IDisposable
               "Sessions": { "MaxFrames": 8, "GoodFramesToFinish": 3, "MinQuality": 0.4 },
               "Decoding": { "BudgetPixels": 32000000, "MaxFramePixels": 12000000 },
               "Retention": { "SweepMinutes": 15 },
-              "Vision": { "MaxBatch": 4 }
+              "Vision": { "MaxBatch": 4 },
+              "Matching": { "GalleryStorage": "int8", "IndexThreshold": 50000 }
             }
             """);
         var s = Load(new Hashtable { ["FACEMATCH_SESSION_MAX_FRAMES"] = "11" });
         Assert.Equal(11, s.Sessions.MaxFrames);               // the environment wins
+        Assert.Equal(FaceMatch.Vault.Tenants.GalleryStorage.Int8, s.Galleries.Storage);
+        Assert.Equal(50_000, s.Galleries.IndexThreshold);
         Assert.Equal(3, s.Sessions.GoodFramesToFinish);
         Assert.Equal(0.4f, s.Sessions.MinQuality);
         Assert.Equal(20, s.Server.MaxConnections);
@@ -64,6 +67,8 @@ public sealed class ServeConfigurationTests : IDisposable
     [InlineData("""{ "Grpc": { "Compression": "brotli" } }""", "Grpc:Compression in ", "is not gzip or none")]
     [InlineData("""{ "Vision": { "MatchThreshold": "high" } }""", "Vision:MatchThreshold in ", "is not a number")]
     [InlineData("""{ "Server": { "Bind": "somewhere" } }""", "Server:Bind in ", "is not an IP address")]
+    [InlineData("""{ "Matching": { "GalleryStorage": "int4" } }""", "Matching:GalleryStorage in ", "FACEMATCH_GALLERY_STORAGE='int4' is not float32 or int8")]
+    [InlineData("""{ "Matching": { "IndexThreshold": -5 } }""", "Matching:IndexThreshold in ", "FACEMATCH_INDEX_THRESHOLD=-5 is out of range")]
     [InlineData("""{ "Sessions": { "MaxFrame": 10 } }""", "'Sessions:MaxFrame' is not a setting", "Sessions:MaxFrames")]
     [InlineData("""{ "Server": { "Port": 1 } }""", "'Server:Port' is not a setting", "environment variables only")]
     [InlineData("""{ "Sessions": { "MaxFrames": 10 """, "is not a valid appsettings file", "appsettings.json")]

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FaceMatch.Api.V1;
 using FaceMatch.Server.Security;
+using FaceMatch.Server.Tests.Support;
 using FaceMatch.Tests;
 
 namespace FaceMatch.Server.Tests.Service;
@@ -55,6 +57,49 @@ public sealed class AdminCliTests(ServiceFixture fixture) : IClassFixture<Servic
         var gone = await Cli("admin", "policy", "get", "--tenant", tenantId);
         Assert.Equal(1, gone.Exit);
         Assert.Contains("NotFound", gone.Err);
+    }
+
+    [Fact]
+    public async Task Duplicates_prints_each_pair_as_a_json_line_and_policy_set_changes_the_gallery_storage()
+    {
+        File.WriteAllText(AdminToken.PathIn(fixture.Serve.DataDirectory), fixture.AdminTokenValue);
+        var tenantId = JsonDocument.Parse((await Cli("admin", "tenant", "create", "cli duplicates")).Out).RootElement.GetProperty("tenantId").GetString()!;
+        var set = await Cli("admin", "policy", "set", "--tenant", tenantId, "--liveness", "advisory", "--gallery-storage", "int8");
+        Assert.True(set.Exit == 0, set.Err);
+        Assert.Equal("GALLERY_STORAGE_INT8", JsonDocument.Parse(set.Out).RootElement.GetProperty("policy").GetProperty("galleryStorage").GetString());
+        var token = (await fixture.Admin.IssueTokenAsync(new IssueTokenRequest { TenantId = tenantId, Mode = TokenMode.Production }, fixture.AsAdmin())).Token;
+
+        // The same photo enrolled twice is a duplicate pair (the same embedding); another person's photo is not.
+        var people = ServiceFixture.People(photos: 1);
+        var photo = File.ReadAllBytes(people[0].Photos[0]);
+        var other = File.ReadAllBytes(people[1].Photos[0]);
+        var ids = new List<string>();
+        foreach (var image in new[] { photo, other, photo })
+        {
+            var enrolled = await SessionDriver.RunAsync(fixture.Client.Enroll(ServiceFixture.As(token)), new SessionStart(), Enumerable.Repeat(image, 3));
+            Assert.True(enrolled.Result.Enrolled, enrolled.Result.Reason);
+            ids.Add(enrolled.Result.TemplateId);
+        }
+
+        var sweep = await Cli("admin", "duplicates", "--tenant", tenantId, "--threshold", "0.99", "--progress");
+        Assert.True(sweep.Exit == 0, sweep.Err);
+        var lines = sweep.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var pair = Assert.Single(lines, l => l.TryGetProperty("templateIdA", out _));
+        Assert.Equal(ids[0], pair.GetProperty("templateIdA").GetString());
+        Assert.Equal(ids[2], pair.GetProperty("templateIdB").GetString());
+        Assert.True(pair.GetProperty("score").GetSingle() > 0.99f);
+        var summary = lines[^1];
+        Assert.True(summary.GetProperty("done").GetBoolean());
+        Assert.Equal("1", summary.GetProperty("pairsFound").GetString());
+        Assert.Equal("3", summary.GetProperty("templatesTotal").GetString());
+        Assert.Contains("100.0%", sweep.Err);
+
+        var unknown = await Cli("admin", "duplicates", "--tenant", "no-such-tenant");
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains("NotFound", unknown.Err);
+        var bad = await Cli("admin", "duplicates", "--tenant", tenantId, "--threshold", "1.5");
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("threshold", bad.Err);
     }
 
     [Fact]

@@ -313,12 +313,14 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
         var photos = ServiceFixture.People(photos: 2).Take(4).SelectMany(p => p.Photos).ToList();
         var templates = new Dictionary<string, float[]>();
+        var photoOf = new Dictionary<string, string>();
         foreach (var photo in photos)
         {
             var enrolled = await Enroll(token, Still(photo));
             if (!enrolled.Result.Enrolled) continue; // under the quality bar
             var export = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = enrolled.Result.TemplateId }, ServiceFixture.As(token));
             templates[export.TemplateId] = MemoryMarshal.Cast<byte, float>(export.Template.Span).ToArray();
+            photoOf[export.TemplateId] = photo;
         }
         Assert.True(templates.Count >= 6, $"{templates.Count} templates");
         // One removed template: the sweep must not see it.
@@ -377,6 +379,28 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
 
         var usage = await fixture.Admin.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, fixture.AsAdmin());
         Assert.Equal(2UL, usage.DuplicateSweeps);
+
+        // int8 storage: the tenant's gallery is rebuilt compact; the sweep's candidates and an identification's are
+        // re-scored from the vault's templates, so the answers stay exact.
+        var policy = (await fixture.Admin.GetPolicyAsync(new GetPolicyRequest { TenantId = tenantId }, fixture.AsAdmin())).Policy;
+        policy.GalleryStorage = GalleryStorage.Int8;
+        await fixture.Admin.SetPolicyAsync(new SetPolicyRequest { TenantId = tenantId, Policy = policy }, fixture.AsAdmin());
+        var compact = (await Sweep(threshold)).SelectMany(m => m.Pairs).ToList();
+        Assert.Equal(pairs.Select(p => (p.TemplateIdA, p.TemplateIdB)).Order(), compact.Select(p => (p.TemplateIdA, p.TemplateIdB)).Order());
+        foreach (var p in compact)
+            Assert.True(Math.Abs(Cosine(templates[p.TemplateIdA], templates[p.TemplateIdB]) - p.Score) < 1e-4, $"int8: {p.Score}");
+        // The photo a template was made from identifies it first, at the exact score Authenticate computes from the vault.
+        var someone = ids[^1];
+        var identified = (await Identify(token, Still(photoOf[someone], 1), topK: 3)).Result.Candidates;
+        Assert.Equal(someone, identified[0].TemplateId);
+        var verified = await Authenticate(token, someone, Still(photoOf[someone], 1));
+        Assert.True(Math.Abs(verified.Result.MatchScore - identified[0].Score) < 1e-5, $"{identified[0].Score} vs {verified.Result.MatchScore}");
+        using (var http = new HttpClient())
+        {
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{fixture.Serve.MetricsPort}/metrics");
+            Assert.Contains($"facematch_gallery_templates{{tenant=\"{tenantId}\",storage=\"int8\"}} {ids.Count}", metrics);
+            Assert.Contains($"facematch_gallery_bytes{{tenant=\"{tenantId}\",part=\"vectors\"}}", metrics);
+        }
 
         async Task<StatusCode> Status(FindDuplicatesRequest request, CallOptions options)
         {

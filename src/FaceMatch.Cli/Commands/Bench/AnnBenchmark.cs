@@ -22,6 +22,10 @@ internal sealed record AnnBenchConfig
     public int[] Ef { get; init; } = [64];
     public VectorPrecision Precision { get; init; } = VectorPrecision.Float32;
     public int Seed { get; init; } = 42;
+    /// <summary>Raw little-endian float32 files (N x Dim gallery, Queries x Dim probes) instead of generated identities, so
+    /// another library (bench/faiss/compare_ann.py) can be measured on exactly the same vectors.</summary>
+    public string? VectorsFile { get; init; }
+    public string? ProbesFile { get; init; }
 }
 
 /// <summary>
@@ -44,20 +48,38 @@ internal static class AnnBenchmark
         var v = new float[c.Dim];
         var noise = new RandomEmbeddings(c.Seed);
         var fill = Stopwatch.StartNew();
-        for (int i = 0; i < c.N; i++)
+        using (var file = c.VectorsFile is null ? null : VectorFile(c.VectorsFile, c.N, c.Dim))
         {
-            Centre(c, i % identities, centre);
-            noise.NextNear(centre, c.Noise, v);
-            gallery.Upsert(i.ToString(System.Globalization.CultureInfo.InvariantCulture), v);
+            for (int i = 0; i < c.N; i++)
+            {
+                if (file is null)
+                {
+                    Centre(c, i % identities, centre);
+                    noise.NextNear(centre, c.Noise, v);
+                }
+                else
+                {
+                    file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+                }
+                gallery.Upsert(i.ToString(System.Globalization.CultureInfo.InvariantCulture), v);
+            }
         }
         double fillSeconds = fill.Elapsed.TotalSeconds;
 
         var probes = new float[c.Queries][];
-        for (int q = 0; q < c.Queries; q++)
+        using (var file = c.ProbesFile is null ? null : VectorFile(c.ProbesFile, c.Queries, c.Dim))
         {
-            Centre(c, noise.NextInt(identities), centre);
-            probes[q] = new float[c.Dim];
-            noise.NextNear(centre, c.Noise, probes[q]);
+            for (int q = 0; q < c.Queries; q++)
+            {
+                probes[q] = new float[c.Dim];
+                if (file is not null)
+                {
+                    file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(probes[q].AsSpan()));
+                    continue;
+                }
+                Centre(c, noise.NextInt(identities), centre);
+                noise.NextNear(centre, c.Noise, probes[q]);
+            }
         }
 
         // The exact scan: the truth, and its speed one query at a time.
@@ -145,6 +167,17 @@ internal static class AnnBenchmark
         json.WriteString("cpu", KernelSupport.DescribeCpu());
         json.WriteNumber("processors", Environment.ProcessorCount);
         json.WriteEndObject();
+    }
+
+    private static FileStream VectorFile(string path, int rows, int dim)
+    {
+        var file = File.OpenRead(path);
+        if (file.Length != (long)rows * dim * sizeof(float))
+        {
+            file.Dispose();
+            throw new ArgumentException($"{path} holds {file.Length} bytes; {rows} x {dim} float32 need {(long)rows * dim * sizeof(float)}");
+        }
+        return file;
     }
 
     /// <summary>Identity <paramref name="id"/>'s centre, regenerated from its own seed (no table of centres in memory).</summary>

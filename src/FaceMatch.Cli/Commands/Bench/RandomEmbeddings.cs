@@ -3,7 +3,9 @@ namespace FaceMatch.Cli.Commands.Bench;
 /// <summary>Seeded random unit vectors (Gaussian directions, like embeddings) for benchmarks; fast enough for 10^6 x 512.</summary>
 internal sealed class RandomEmbeddings(int seed)
 {
-    private ulong _state = (ulong)seed * 0x9E3779B97F4A7C15UL + 0x632BE59BD9B4E019UL;
+    // The seed is hashed into the state: nearby seeds (one per synthetic identity) must not start nearby in the one
+    // splitmix sequence, or their vectors would be the same draws shifted by a step.
+    private ulong _state = Mix((ulong)seed + 0x632BE59BD9B4E019UL);
     private float _spare;
     private bool _hasSpare;
 
@@ -61,9 +63,10 @@ internal sealed class RandomEmbeddings(int seed)
     private float NextUniform() => (NextUInt64() >> 40) * (1f / (1 << 24));
 
     // splitmix64
-    private ulong NextUInt64()
+    private ulong NextUInt64() => Mix(_state += 0x9E3779B97F4A7C15UL);
+
+    private static ulong Mix(ulong z)
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
