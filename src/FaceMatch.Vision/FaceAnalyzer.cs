@@ -69,8 +69,9 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             var threshold = options.MatchThreshold ?? embedder.Threshold?.Value
                 ?? throw new ModelManifestException(
                     $"embedder '{embedder.Id}' has no threshold in the model manifest: add one measured with `facematch eval`, or set FACEMATCH_MATCH_THRESHOLD");
+            // A passive model runs only when the manifest marks it default: which ones score a frame is a measured choice.
             BatchedModel? Optional(ModelRole role) =>
-                manifest.ForRole(role) is { } e ? new BatchedModel(e, sessions, options.LivenessBatching) : null;
+                manifest.DefaultFor(role) is { } e ? new BatchedModel(e, sessions, options.LivenessBatching) : null;
             return new FaceAnalyzer(options, threshold,
                 CreateDetector(manifest, options, sessions),
                 new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching), flipAverage: options.FlipAverage),
@@ -112,6 +113,14 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         using var image = Decode(encoded.Span);
         var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
         return faces.Count == 0 ? null : await EmbedAsync(image, faces[0], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The passive liveness score (<see cref="LivenessScore.Combined"/>) of the largest face, or null when there is none.</summary>
+    public async Task<double?> ScoreLargestFaceLivenessAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
+    {
+        using var image = Decode(encoded.Span);
+        var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
+        return faces.Count == 0 ? null : (await _liveness.ScoreAsync(image, faces[0], cancellationToken).ConfigureAwait(false)).Combined;
     }
 
     /// <summary>Decode, detect, and for the main face: embedding, passive liveness and quality, overlapped.</summary>

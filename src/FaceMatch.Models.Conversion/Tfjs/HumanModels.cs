@@ -59,7 +59,7 @@ public static class HumanModels
     {
         Id = "antispoof",
         Role = ModelRole.Antispoof,
-        Default = true,
+        Default = false, // measured outside the project worse than chance on printed photos; faceplugin-liveness is the default (docs/liveness.md)
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/antispoof.json",
@@ -80,7 +80,7 @@ public static class HumanModels
     {
         Id = "liveness",
         Role = ModelRole.Liveness,
-        Default = true,
+        Default = false, // selectable; faceplugin-liveness is the default (docs/liveness.md)
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/liveness.json",
