@@ -13,7 +13,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.proto' 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test gpu bench clean node-deps
+.PHONY: all deps native build models run test gpu bench clean node-deps image
 
 all: build
 
@@ -78,6 +78,11 @@ gpu: build
 	@if command -v nvcc >/dev/null; then \
 	  cmake -S . -B build/native-cuda -DCMAKE_BUILD_TYPE=Release -DFACEMATCH_CUDA=ON >/dev/null && cmake --build build/native-cuda -j2 && cp -f build/native-cuda/*.so $(OUT)/; \
 	else echo "gpu: nvcc not found, CUDA kernels not built (ONNX Runtime's CUDA provider is installed)"; fi
+
+## image: the CPU container image as an OCI archive, built without a Docker engine (debootstrap root filesystem,
+## needs root), then smoke-tested by running its entrypoint in that filesystem (scripts/build-oci-image.sh).
+image: build models
+	@scripts/build-oci-image.sh
 
 bench: build
 	$(DOTNET) run -c Release --project bench/FaceMatch.Bench -- $(ARGS)

@@ -6,11 +6,22 @@ the same shape, interleaved (ours, FAISS, ours, FAISS, ...) because the machine 
 medians and the ours/FAISS ratios. Also runs `facematch bench membw --json` between repeats and reports the
 single-thread float32 scan as a fraction of the measured single-thread read bandwidth.
 
-FAISS here is Debian's python3-faiss 1.7.3 (`import faiss`; built GENERIC, i.e. without AVX2 kernels, over the
-system libblas). Queries are random unit vectors in both; FAISS's speed does not depend on the data.
+FAISS here is Debian's python3-faiss 1.7.3 (`import faiss`; built GENERIC, i.e. without AVX2 kernels). A single
+query (--batch below 20) runs FAISS's own scan; a batch runs one sgemm through whatever libblas.so.3 the system
+resolves, so the batched baseline is only as good as that BLAS. For an honest batched baseline:
+
+  apt-get install libopenblas0-pthread     # libblas.so.3 -> OpenBLAS (the reference BLAS is 10x slower)
+  unset OPENBLAS_CORETYPE                  # a forced core type (e.g. Haswell) hides OpenBLAS's AVX-512 kernels
+
+The script reports which BLAS FAISS loaded and OpenBLAS's core, warns when it is the reference BLAS, and drops
+OPENBLAS_CORETYPE from its own environment before FAISS loads (--keep-openblas-coretype keeps it). Without root,
+an unpacked package works too: `apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb DIR`
+and run with LD_LIBRARY_PATH=DIR/usr/lib/x86_64-linux-gnu/openblas-pthread. Queries are random unit vectors in
+both; FAISS's speed does not depend on the data.
 
 Examples:
   bench/faiss/compare.py --n 200000 --dim 512 --threads 1 --batch 1 --dtypes f32,i8
+  bench/faiss/compare.py --n 200000 --dim 512 --threads 1 --batch 200 --queries 400 --dtypes f32,f16,i8
   bench/faiss/compare.py --exe out/facematch --n 1000000 --dim 128 --repeats 3 --json-out /tmp/cmp.json
 """
 import argparse
@@ -36,6 +47,8 @@ def parse_args():
     p.add_argument("--agreement-queries", type=int, default=1000)
     p.add_argument("--no-membw", action="store_true", help="skip the bandwidth measurement")
     p.add_argument("--json-out", help="also write all raw results here")
+    p.add_argument("--keep-openblas-coretype", action="store_true",
+                   help="keep OPENBLAS_CORETYPE from the environment (default: drop it before FAISS loads OpenBLAS)")
     return p.parse_args()
 
 
@@ -75,6 +88,7 @@ class Faiss:
         import faiss
         import numpy as np
         self.np, self.faiss = np, faiss
+        self.blas = loaded_blas()
         faiss.omp_set_num_threads(args.threads)
         rng = np.random.default_rng(42)
         self.index = faiss.IndexFlatIP(args.dim)
@@ -104,8 +118,37 @@ class Faiss:
                 "ms_per_pass_p50": statistics.median(pass_ms), "seconds": seconds}
 
 
+def loaded_blas():
+    """Which BLAS this process loaded (FAISS's batched search is one sgemm through it), and OpenBLAS's core."""
+    import ctypes
+    paths = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            name = os.path.basename(path)
+            if ("blas" in name or "mkl" in name) and ".so" in name and path not in paths:
+                paths.append(path)
+    info = {"libraries": paths, "openblas_core": None, "reference_blas": any("/blas/libblas.so" in p for p in paths)}
+    for path in paths:
+        if "openblas" in path:
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                lib.openblas_get_config.restype = ctypes.c_char_p
+                info["openblas_core"] = lib.openblas_get_corename().decode()
+                info["openblas_config"] = lib.openblas_get_config().decode()
+            except (OSError, AttributeError):
+                pass
+            break
+    return info
+
+
 def main():
     args = parse_args()
+    if os.environ.get("OPENBLAS_CORETYPE") and not args.keep_openblas_coretype:
+        # OpenBLAS reads it when it loads, which is when FAISS is imported below.
+        print(f"# dropping OPENBLAS_CORETYPE={os.environ.pop('OPENBLAS_CORETYPE')} so OpenBLAS picks its kernels for this CPU "
+              "(--keep-openblas-coretype keeps it)", file=sys.stderr)
     dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
     # FAISS's OpenMP and BLAS threads follow --threads.
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -114,6 +157,13 @@ def main():
     print(f"# facematch: {' '.join(cmd)}", file=sys.stderr)
     print(f"# building FAISS IndexFlatIP n={args.n} d={args.dim}", file=sys.stderr)
     faiss_index = Faiss(args)
+    blas = faiss_index.blas
+    print(f"# FAISS BLAS: {', '.join(blas['libraries']) or 'none found'}"
+          + (f" (OpenBLAS core {blas['openblas_core']})" if blas["openblas_core"] else ""), file=sys.stderr)
+    if args.batch >= 20 and (blas["reference_blas"] or not blas["openblas_core"]):
+        print("# WARNING: FAISS's batched search runs on the reference BLAS, not OpenBLAS: the baseline is far too slow."
+              " Install libopenblas0-pthread (apt-get install libopenblas0-pthread) and unset OPENBLAS_CORETYPE.",
+              file=sys.stderr)
 
     ours = {d: [] for d in dtypes}
     theirs, membw = [], []
@@ -127,11 +177,13 @@ def main():
             print(f"# repeat {r + 1}: faiss   {theirs[-1]['queries_per_sec']:.1f} q/s", file=sys.stderr)
 
     med = lambda xs, key: statistics.median(x[key] for x in xs)
+    spread = lambda xs, key: [min(x[key] for x in xs), max(x[key] for x in xs)]
     faiss_qps = med(theirs, "queries_per_sec")
     summary = {
         "n": args.n, "dim": args.dim, "threads": args.threads, "batch": args.batch, "k": args.k,
-        "queries": args.queries, "repeats": args.repeats,
-        "faiss": {"queries_per_sec": faiss_qps, "gb_per_sec": med(theirs, "gb_per_sec"),
+        "queries": args.queries, "repeats": args.repeats, "faiss_blas": faiss_index.blas,
+        "faiss": {"queries_per_sec": faiss_qps, "queries_per_sec_range": spread(theirs, "queries_per_sec"),
+                  "gb_per_sec": med(theirs, "gb_per_sec"),
                   "ms_per_pass_p50": med(theirs, "ms_per_pass_p50")},
         "ours": {},
     }
@@ -140,7 +192,8 @@ def main():
                             "multi_thread_gb_per_sec": med(membw, "multi_thread_gb_per_sec"),
                             "threads": args.threads}
     for d in dtypes:
-        entry = {"queries_per_sec": med(ours[d], "queries_per_sec"), "gb_per_sec": med(ours[d], "gb_per_sec"),
+        entry = {"queries_per_sec": med(ours[d], "queries_per_sec"), "queries_per_sec_range": spread(ours[d], "queries_per_sec"),
+                 "gb_per_sec": med(ours[d], "gb_per_sec"),
                  "ms_per_pass_p50": med(ours[d], "ms_per_pass_p50"), "kernel": ours[d][0]["kernel"],
                  "strategy": ours[d][0]["strategy"]}
         entry["ratio_vs_faiss"] = entry["queries_per_sec"] / faiss_qps
@@ -154,14 +207,16 @@ def main():
 
     print(f"n={args.n} d={args.dim} threads={args.threads} batch={args.batch} k={args.k} "
           f"(medians of {args.repeats} interleaved runs)")
-    print(f"  FAISS IndexFlatIP f32: {faiss_qps:10.1f} q/s  {summary['faiss']['gb_per_sec']:6.2f} GB/s")
+    lo, hi = summary["faiss"]["queries_per_sec_range"]
+    print(f"  FAISS IndexFlatIP f32: {faiss_qps:10.1f} q/s ({lo:.1f}-{hi:.1f})  {summary['faiss']['gb_per_sec']:6.2f} GB/s")
     for d, e in summary["ours"].items():
         extra = ""
         if "top1_agreement" in e:
             extra += f"  top1 agreement genuine {e['top1_agreement_genuine']:.4f} random {e['top1_agreement_random']:.4f}"
         if "fraction_of_read_bandwidth" in e:
             extra += f"  {100 * e['fraction_of_read_bandwidth']:.0f}% of read bandwidth"
-        print(f"  ours {d:>3} ({e['strategy']}, {e['kernel']}): {e['queries_per_sec']:10.1f} q/s  {e['gb_per_sec']:6.2f} GB/s"
+        lo, hi = e["queries_per_sec_range"]
+        print(f"  ours {d:>3} ({e['strategy']}, {e['kernel']}): {e['queries_per_sec']:10.1f} q/s ({lo:.1f}-{hi:.1f})  {e['gb_per_sec']:6.2f} GB/s"
               f"  ratio {e['ratio_vs_faiss']:.2f}x{extra}")
     if membw:
         print(f"  read bandwidth: 1 thread {summary['membw']['single_thread_gb_per_sec']:.2f} GB/s, "

@@ -1,7 +1,6 @@
 using System.Diagnostics;
+using FaceMatch.Client;
 using Grpc.Core;
-using Grpc.Health.V1;
-using Grpc.Net.Client;
 
 namespace FaceMatch.Load;
 
@@ -11,21 +10,31 @@ public sealed record LoadReport(
     double P50Ms, double P90Ms, double P99Ms, double MaxMs, IReadOnlyDictionary<string, int> Statuses);
 
 /// <summary>
-/// Keeps <see cref="LoadOptions.Concurrency"/> unary calls in flight until the request budget or the
-/// duration is spent, over one channel (which opens more HTTP/2 connections as streams saturate).
-/// The call is grpc.health.v1.Health/Check: every FaceMatch server answers it.
+/// Keeps <see cref="LoadOptions.Concurrency"/> unary calls (<see cref="LoadOptions.Call"/>) in flight until the
+/// request budget or the duration is spent, through one <see cref="FaceMatchClient"/> (whose channel opens more
+/// HTTP/2 connections as streams saturate, as a fleet of phones would). Retries are off: each call counts with the
+/// status the server gave it.
 /// </summary>
 public static class LoadRun
 {
     public static async Task<LoadReport> RunAsync(LoadOptions options, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        using var channel = GrpcChannel.ForAddress(options.Target, new GrpcChannelOptions
+        using var client = new FaceMatchClient(new FaceMatchClientOptions
         {
-            // More HTTP/2 connections once one's streams are all taken, as a fleet of phones would open.
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            Address = options.Target,
+            Token = options.Token,
+            CallTimeout = options.CallTimeout,
+            // Validate() already held a remote target to --allow-remote.
+            AllowPlaintext = options.AllowRemote,
+            CaCertificates = options.CaCertificatePath is { } ca ? FaceMatchClientOptions.LoadCaCertificates(ca) : null,
+            Retry = new FaceMatchRetryOptions { MaxAttempts = 1 },
         });
-        var health = new Health.HealthClient(channel);
+        Func<CancellationToken, Task> call = options.Call switch
+        {
+            LoadCall.Compare => ct => client.CompareAsync(options.CompareImages!.Value.A, options.CompareImages!.Value.B, ct),
+            _ => ct => client.IsServingAsync(ct),
+        };
         var latencies = new double[options.Requests];
         var statuses = new Dictionary<string, int>();
         var issued = -1;
@@ -43,13 +52,13 @@ public static class LoadRun
                 string outcome;
                 try
                 {
-                    await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + options.CallTimeout, cancellationToken: stop.Token);
+                    await call(stop.Token);
                     outcome = nameof(StatusCode.OK);
                 }
                 catch (Exception e) when (stop.IsCancellationRequested
                     && e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
                 {
-                    // Cut off by the duration (Grpc.Net.Client reports that as status Cancelled): not a completed call.
+                    // Cut off by the duration: not a completed call.
                     return;
                 }
                 catch (RpcException e)

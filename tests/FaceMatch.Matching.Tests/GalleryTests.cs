@@ -50,10 +50,10 @@ public class GalleryTests
         using var f16 = new Gallery(new GalleryOptions { Dimension = 130, InitialCapacity = 100, Precision = VectorPrecision.Float16, KeepFloat32 = false });
         // Rows are padded to whole 64-byte lines: 130 floats -> 144 (576 B); 130 int8 -> 192 B; 130 halves -> 160 (320 B).
         Assert.Equal(576, f32.MemoryUsage.BytesPerRow);
-        Assert.Equal(576 + 192 + 4, i8.MemoryUsage.BytesPerRow);
+        Assert.Equal(576 + 192 + 4 + 4, i8.MemoryUsage.BytesPerRow); // + scale + row sum
         Assert.Equal(320, f16.MemoryUsage.BytesPerRow);
         Assert.Equal(100L * 576, f32.MemoryUsage.NativeBytes);
-        Assert.Equal(100L * (576 + 192 + 4), i8.MemoryUsage.NativeBytes);
+        Assert.Equal(100L * (576 + 192 + 4 + 4), i8.MemoryUsage.NativeBytes);
         Assert.Equal(100L * 320, f16.MemoryUsage.NativeBytes);
     }
 
@@ -201,7 +201,7 @@ public class NativeLedgerTests
         long before = NativeMemoryLedger.AllocatedBytes;
         var gallery = new Gallery(new GalleryOptions { Dimension = 512, InitialCapacity = 1000, Precision = VectorPrecision.Int8 });
         Assert.Equal(before + gallery.MemoryUsage.NativeBytes, NativeMemoryLedger.AllocatedBytes);
-        Assert.Equal(1000L * (2048 + 512 + 4), gallery.MemoryUsage.NativeBytes);
+        Assert.Equal(1000L * (2048 + 512 + 4 + 4), gallery.MemoryUsage.NativeBytes);
         gallery.Dispose();
         Assert.Equal(before, NativeMemoryLedger.AllocatedBytes);
     }

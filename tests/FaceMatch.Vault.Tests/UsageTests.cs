@@ -76,6 +76,13 @@ public sealed class UsageTests : IDisposable
         await using (var vault = await TestVault.OpenAsync(_dir.Path, _clock))
         {
             Assert.Equal(5UL, vault.Usage.GetCounters(tenant)!.Authentications);
+            Assert.Equal(0UL, vault.Usage.GetCounters(tenant)!.DuplicateSweeps);
+            await vault.Usage.RecordDuplicateSweepAsync(tenant);
+            await vault.Usage.RecordDuplicateSweepAsync(tenant);
+        }
+        await using (var vault = await TestVault.OpenAsync(_dir.Path, _clock))
+        {
+            Assert.Equal(2UL, vault.Usage.GetCounters(tenant)!.DuplicateSweeps);
             await vault.Usage.RecordCompareAsync(tenant);
             Assert.Equal(5UL, vault.Usage.GetCounters(tenant)!.Sessions);
             Assert.Equal(1UL, vault.Usage.GetCounters(tenant)!.Compares);

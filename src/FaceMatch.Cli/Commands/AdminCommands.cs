@@ -1,24 +1,22 @@
 using System.CommandLine;
 using FaceMatch.Api.V1;
+using FaceMatch.Client;
 using FaceMatch.Server.Security;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>
-/// `facematch admin ...`: the operators' commands, over Grpc.Net.Client against a running server, with the admin
-/// token from FACEMATCH_ADMIN_TOKEN or the file the server wrote (&lt;FACEMATCH_DATA&gt;/admin.token). Each prints the
-/// answer as JSON (protobuf's JSON mapping); a failed call prints the status and exits 1.
+/// `facematch admin ...`: the operators' commands, through <see cref="FaceMatchAdminClient"/> against a running
+/// server, with the admin token from FACEMATCH_ADMIN_TOKEN or the file the server wrote
+/// (&lt;FACEMATCH_DATA&gt;/admin.token). Each prints the answer as JSON (protobuf's JSON mapping); a failed call prints
+/// the status and exits 1, a bad argument exits 2.
 /// </summary>
 internal static class AdminCommands
 {
-    private static readonly Option<string> Server = new("--server")
-    {
-        Description = "Server address (default http://127.0.0.1:$FACEMATCH_PORT, else 50051)",
-        DefaultValueFactory = _ => "http://127.0.0.1:" + (Environment.GetEnvironmentVariable("FACEMATCH_PORT") is { Length: > 0 } port ? port : "50051"),
-    };
+    private static readonly ServerConnection Connection = new(ServerConnection.LocalServer,
+        "Server address (default http://127.0.0.1:$FACEMATCH_PORT, else 50051; https://… for TLS)");
 
     public static Command Create()
     {
@@ -26,27 +24,24 @@ internal static class AdminCommands
         var name = new Argument<string>("name") { Description = "Tenant name" };
         var tenant = new Command("tenant", "Create, list or delete tenants.")
         {
-            Leaf("create", "Create a tenant.", [name], (c, r) => c.CreateTenantAsync(new CreateTenantRequest { Name = r.GetValue(name) }, Auth())),
-            Leaf("list", "List the tenants.", [], (c, _) => c.ListTenantsAsync(new ListTenantsRequest(), Auth())),
+            Leaf("create", "Create a tenant.", [name], async (c, r, ct) => await c.CreateTenantAsync(r.GetValue(name)!, ct)),
+            Leaf("list", "List the tenants.", [], async (c, _, ct) => new ListTenantsResponse { Tenants = { await c.ListTenantsAsync(ct) } }),
             Leaf("delete", "Delete a tenant (crypto-shred its data; its tokens stop working at once).", [tenantId],
-                (c, r) => c.DeleteTenantAsync(new DeleteTenantRequest { TenantId = r.GetValue(tenantId) }, Auth())),
+                async (c, r, ct) => new DeleteTenantResponse { Deleted = await c.DeleteTenantAsync(r.GetValue(tenantId)!, ct) }),
         };
 
         var mode = new Option<string>("--mode") { Description = "development or production", Required = true };
         var tokenId = new Argument<string>("token-id") { Description = "Token id (as printed by issue)" };
         var token = new Command("token", "Issue or revoke tenant tokens.")
         {
-            Leaf("issue", "Issue a token (printed once).", [tenantId, mode], (c, r) => c.IssueTokenAsync(new IssueTokenRequest
-            {
-                TenantId = r.GetValue(tenantId),
-                Mode = r.GetValue(mode)?.ToLowerInvariant() switch
+            Leaf("issue", "Issue a token (printed once).", [tenantId, mode], async (c, r, ct) => await c.IssueTokenAsync(r.GetValue(tenantId)!,
+                r.GetValue(mode)?.ToLowerInvariant() switch
                 {
                     "development" or "dev" => TokenMode.Development,
                     "production" or "prod" => TokenMode.Production,
                     var other => throw new ArgumentException($"--mode '{other}' is not development or production"),
-                },
-            }, Auth())),
-            Leaf("revoke", "Revoke a token.", [tokenId], (c, r) => c.RevokeTokenAsync(new RevokeTokenRequest { TokenId = r.GetValue(tokenId) }, Auth())),
+                }, ct)),
+            Leaf("revoke", "Revoke a token.", [tokenId], async (c, r, ct) => new RevokeTokenResponse { Revoked = await c.RevokeTokenAsync(r.GetValue(tokenId)!, ct) }),
         };
 
         var liveness = new Option<string?>("--liveness") { Description = "required or advisory" };
@@ -58,37 +53,41 @@ internal static class AdminCommands
         var duplicates = new Option<bool?>("--duplicate-check") { Description = "true: Enroll refuses a face already enrolled in the tenant" };
         var policy = new Command("policy", "Read or change a tenant's policy.")
         {
-            Leaf("get", "Print the tenant and its policy.", [tenantId], (c, r) => c.GetPolicyAsync(new GetPolicyRequest { TenantId = r.GetValue(tenantId) }, Auth())),
-            Leaf("set", "Change the named fields of the policy; the others keep their values.", [tenantId, liveness, templateDays, captureDays, usageDays, threshold, livenessThreshold, duplicates], async (c, r) =>
+            Leaf("get", "Print the tenant and its policy.", [tenantId], async (c, r, ct) => await c.GetPolicyAsync(r.GetValue(tenantId)!, ct)),
+            Leaf("set", "Change the named fields of the policy; the others keep their values.", [tenantId, liveness, templateDays, captureDays, usageDays, threshold, livenessThreshold, duplicates], async (c, r, ct) =>
             {
-                var current = (await c.GetPolicyAsync(new GetPolicyRequest { TenantId = r.GetValue(tenantId) }, Auth())).Policy;
-                if (r.GetValue(liveness) is { } l)
-                    current.Liveness = l.ToLowerInvariant() switch
-                    {
-                        "required" => LivenessMode.Required,
-                        "advisory" => LivenessMode.Advisory,
-                        _ => throw new ArgumentException($"--liveness '{l}' is not required or advisory"),
-                    };
-                if (r.GetValue(templateDays) is { } t) current.TemplateRetentionDays = t;
-                if (r.GetValue(captureDays) is { } d) current.DevCaptureRetentionDays = d;
-                if (r.GetValue(usageDays) is { } u) current.UsageRetentionDays = u;
-                if (r.GetValue(threshold) is { } m) current.MatchThreshold = m;
-                if (r.GetValue(livenessThreshold) is { } lt) current.LivenessThreshold = lt;
-                if (r.GetValue(duplicates) is { } dc) current.DuplicateCheck = dc;
-                return await c.SetPolicyAsync(new SetPolicyRequest { TenantId = r.GetValue(tenantId), Policy = current }, Auth());
+                // Checked before any call, so a bad value changes nothing.
+                LivenessMode? newLiveness = r.GetValue(liveness)?.ToLowerInvariant() switch
+                {
+                    null => null,
+                    "required" => LivenessMode.Required,
+                    "advisory" => LivenessMode.Advisory,
+                    var l => throw new ArgumentException($"--liveness '{l}' is not required or advisory"),
+                };
+                return await c.UpdatePolicyAsync(r.GetValue(tenantId)!, current =>
+                {
+                    if (newLiveness is { } l) current.Liveness = l;
+                    if (r.GetValue(templateDays) is { } t) current.TemplateRetentionDays = t;
+                    if (r.GetValue(captureDays) is { } d) current.DevCaptureRetentionDays = d;
+                    if (r.GetValue(usageDays) is { } u) current.UsageRetentionDays = u;
+                    if (r.GetValue(threshold) is { } m) current.MatchThreshold = m;
+                    if (r.GetValue(livenessThreshold) is { } lt) current.LivenessThreshold = lt;
+                    if (r.GetValue(duplicates) is { } dc) current.DuplicateCheck = dc;
+                }, ct);
             }),
         };
 
         var usage = Leaf("usage", "A tenant's usage counters and sessions by outcome.", [tenantId],
-            (c, r) => c.GetUsageAsync(new GetUsageRequest { TenantId = r.GetValue(tenantId) }, Auth()));
+            async (c, r, ct) => await c.GetUsageAsync(r.GetValue(tenantId)!, ct));
 
         var admin = new Command("admin", "Operate a running server: tenants, tokens, policies, usage.") { tenant, token, policy, usage };
-        admin.Options.Add(Server);
-        Server.Recursive = true;
+        foreach (var option in Connection.All)
+        {
+            option.Recursive = true;
+            admin.Options.Add(option);
+        }
         return admin;
     }
-
-    private static CallOptions Auth() => new(new Metadata { { "authorization", "Bearer " + AdminTokenValue() } }, DateTime.UtcNow.AddSeconds(30));
 
     /// <summary>FACEMATCH_ADMIN_TOKEN, else the token file the server generated in its data directory.</summary>
     private static string AdminTokenValue()
@@ -99,7 +98,7 @@ internal static class AdminCommands
             : throw new ArgumentException($"no admin token: set {AdminToken.Variable} or run where the server's data directory is ({path} missing)");
     }
 
-    private static Command Leaf(string name, string description, Symbol[] symbols, Func<Admin.AdminClient, ParseResult, Task<IMessage>> call)
+    private static Command Leaf(string name, string description, Symbol[] symbols, Func<FaceMatchAdminClient, ParseResult, CancellationToken, Task<IMessage>> call)
     {
         var command = new Command(name, description);
         foreach (var symbol in symbols)
@@ -107,13 +106,12 @@ internal static class AdminCommands
             if (symbol is Option option) command.Options.Add(option);
             else if (symbol is Argument argument) command.Arguments.Add(argument);
         }
-        command.SetAction(async (parse, _) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             try
             {
-                using var channel = GrpcChannel.ForAddress(parse.GetValue(Server)!);
-                var answer = await call(new Admin.AdminClient(channel), parse);
-                Console.WriteLine(JsonFormatter.Default.Format(answer));
+                using var client = new FaceMatchAdminClient(Connection.ClientOptions(parse, AdminTokenValue()));
+                Console.WriteLine(JsonFormatter.Default.Format(await call(client, parse, cancellationToken)));
                 return 0;
             }
             catch (RpcException e)
@@ -129,10 +127,4 @@ internal static class AdminCommands
         });
         return command;
     }
-
-    private static Command Leaf<T>(string name, string description, Symbol[] symbols, Func<Admin.AdminClient, ParseResult, AsyncUnaryCall<T>> call) where T : IMessage =>
-        Leaf(name, description, symbols, async (c, r) => (IMessage)await call(c, r));
-
-    private static Command Leaf<T>(string name, string description, Symbol[] symbols, Func<Admin.AdminClient, ParseResult, Task<T>> call) where T : IMessage =>
-        Leaf(name, description, symbols, async (c, r) => (IMessage)await call(c, r));
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using FaceMatch.Cli.Commands.Bench;
 using FaceMatch.Matching.Galleries;
 using FaceMatch.Matching.Kernels;
+using FaceMatch.Models.Manifest;
 
 namespace FaceMatch.Cli.Commands;
 
@@ -15,9 +16,11 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, memory bandwidth.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput.");
         command.Subcommands.Add(Match());
+        command.Subcommands.Add(Ann());
         command.Subcommands.Add(MemoryBandwidth());
+        command.Subcommands.Add(Models());
         return command;
     }
 
@@ -61,6 +64,48 @@ internal static class BenchCommand
         return command;
     }
 
+    private static Command Ann()
+    {
+        var n = Positive("--n", "Gallery size (rows).", 200_000);
+        var dim = Positive("--dim", "Vector dimension.", 512);
+        var queries = Positive("--queries", "Probes (fresh samples of random identities), searched one at a time.", 500);
+        var samples = Positive("--samples", "Enrolled samples per synthetic identity.", 4);
+        var noise = new Option<float>("--noise") { Description = "Noise of a sample around its identity's centre (0.8: cosine ≈ 0.6 between two samples).", DefaultValueFactory = _ => 0.8f };
+        var k = Positive("--k", "Results per query (recall@10 needs 10).", 10);
+        var m = Positive("--m", "HNSW links per node (2M on the bottom level).", 16);
+        var efConstruction = Positive("--ef-construction", "HNSW candidates while inserting.", 100);
+        var ef = new Option<string>("--ef") { Description = "Search ef values to measure, comma-separated (the first is the headline).", DefaultValueFactory = _ => "64" };
+        var dtype = new Option<string>("--dtype") { Description = "Gallery storage: f32, or i8 (int8 with the float32 copy the re-rank reads).", DefaultValueFactory = _ => "f32" };
+        dtype.AcceptOnlyFromAmong("f32", "i8");
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("ann", "Time the approximate index (HNSW) against the exact scan on a gallery of synthetic identities.");
+        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, json }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            int[] efs;
+            try
+            {
+                efs = (parse.GetValue(ef) ?? "64").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                if (efs.Length == 0 || efs.Any(x => x <= 0)) throw new FormatException();
+            }
+            catch (FormatException)
+            {
+                Console.Error.WriteLine("facematch bench: --ef must be positive integers separated by commas");
+                return 2;
+            }
+            var config = new AnnBenchConfig
+            {
+                N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Samples = parse.GetValue(samples),
+                Noise = parse.GetValue(noise), K = parse.GetValue(k), M = parse.GetValue(m), EfConstruction = parse.GetValue(efConstruction),
+                Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
+            };
+            return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));
+        });
+        return command;
+    }
+
     private static Command MemoryBandwidth()
     {
         var sizeMb = Positive("--size-mb", "Buffer size in MiB (well above the last-level cache).", 1024);
@@ -92,6 +137,27 @@ internal static class BenchCommand
                 w.WriteEndObject();
             });
         });
+        return command;
+    }
+
+    private static Command Models()
+    {
+        var batches = new Option<string>("--batch") { Description = "Batch sizes, comma-separated.", DefaultValueFactory = _ => "1,8,32,64" };
+        var seconds = new Option<double>("--seconds") { Description = "Timed seconds per model and batch size.", DefaultValueFactory = _ => 3.0 };
+        var profile = new Option<bool>("--profile") { Description = "Profile with ONNX Runtime and report each execution provider's share of node time." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("models", "Items/s of each default model at several batch sizes on FACEMATCH_DEVICE (bare runs, no queue).");
+        foreach (var o in new Option[] { batches, seconds, profile, json }) command.Options.Add(o);
+        command.SetAction(parse => Emit(parse.GetValue(json), w =>
+        {
+            var sizes = parse.GetValue(batches)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(b => int.TryParse(b, out var n) && n is >= 1 and <= 4096 ? n : throw new ArgumentException($"--batch: '{b}' is not a batch size (1..4096)"))
+                .ToList();
+            var time = parse.GetValue(seconds);
+            if (time is <= 0 or > 600) throw new ArgumentException("--seconds must be more than 0 and at most 600");
+            ModelThroughputBenchmark.Run(w, ModelManifest.Load(CliPaths.ManifestPath()), FaceMatch.Models.Runtime.ExecutionDevice.FromEnvironment(),
+                sizes, time, parse.GetValue(profile));
+        }));
         return command;
     }
 

@@ -17,27 +17,37 @@ internal static class VisionCommands
     {
         var a = new Argument<FileInfo>("image-a") { Description = "first photo (JPEG, PNG or WebP)" };
         var b = new Argument<FileInfo>("image-b") { Description = "second photo (JPEG, PNG or WebP)" };
-        var command = new Command("compare", "Score the largest face of two photos; prints JSON with score, decision and threshold.") { a, b };
+        var command = new Command("compare", "Score the largest face of two photos; prints JSON with score, decision and threshold. "
+            + "Offline with the local models, or with --server through a running server's Compare call.") { a, b };
         var selection = PipelineSelection.Options();
         foreach (var o in selection.All) command.Options.Add(o);
+        var remote = RemoteCompare.Options();
+        foreach (var o in remote.All) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
+            if (remote.IsRequested(parse))
+                return selection.AnyGiven(parse)
+                    ? CliJson.Error("--detector, --landmarks and --flip choose local models; with --server the server's own run")
+                    : await remote.RunAsync(parse, parse.GetValue(a)!, parse.GetValue(b)!, ct);
             await using var analyzer = await OpenAnalyzerAsync(parse, selection, ct);
             var ea = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(a)!.FullName, ct), ct);
             var eb = await analyzer.EmbedLargestFaceAsync(await File.ReadAllBytesAsync(parse.GetValue(b)!.FullName, ct), ct);
             if (ea is null || eb is null)
                 return CliJson.Error($"no face found in {(ea is null ? parse.GetValue(a)!.Name : parse.GetValue(b)!.Name)}");
             var score = FaceAnalyzer.Similarity(ea, eb);
-            CliJson.Print(new JsonObject
-            {
-                ["score"] = CliJson.Round(score),
-                ["match"] = score >= analyzer.MatchThreshold,
-                ["threshold"] = analyzer.MatchThreshold,
-            });
+            PrintComparison(score, score >= analyzer.MatchThreshold, analyzer.MatchThreshold);
             return 0;
         });
         return command;
     }
+
+    /// <summary>The one output shape of `compare`, offline or through a server.</summary>
+    internal static void PrintComparison(float score, bool match, float threshold) => CliJson.Print(new JsonObject
+    {
+        ["score"] = CliJson.Round(score),
+        ["match"] = match,
+        ["threshold"] = threshold,
+    });
 
     private static Command Detect()
     {
@@ -171,6 +181,9 @@ internal sealed class PipelineSelection
     public static PipelineSelection Options() => new();
 
     public IEnumerable<Option> All => [_detector, _landmarks, _flip];
+
+    /// <summary>Whether the command line names any of these options.</summary>
+    public bool AnyGiven(ParseResult parse) => All.Any(o => parse.GetResult(o) is { Implicit: false });
 
     public ModelManifest Apply(ParseResult parse, ModelManifest manifest)
     {

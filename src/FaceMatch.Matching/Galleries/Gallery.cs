@@ -18,7 +18,7 @@ namespace FaceMatch.Matching.Galleries;
 /// lock, takes the lock only to apply what changed meanwhile, and swaps the store in. Growth (doubling) also
 /// drops tombstones. Ids are opaque strings; vectors are L2-normalised on the way in, so scores are cosines.
 /// </remarks>
-public sealed class Gallery : IDisposable
+public sealed partial class Gallery : IDisposable
 {
     private readonly object _writeLock = new();
     private readonly SemaphoreSlim _compactionGate = new(1, 1);
@@ -75,6 +75,7 @@ public sealed class Gallery : IDisposable
                 if (_store.Count == _store.Capacity)
                     Rebuild(GrownCapacity(_rowsById.Count + 1));
                 _rowsById[id] = _store.Append(id, normalized.AsSpan(0, Dimension));
+                IndexUpserted(id, normalized.AsSpan(0, Dimension));
                 if (existed) MaybeStartCompaction();
                 return !existed;
             }
@@ -94,6 +95,7 @@ public sealed class Gallery : IDisposable
             ThrowIfDisposed();
             if (!_rowsById.Remove(id, out int row)) return false;
             _store.MarkDead(row);
+            IndexRemoved(id);
             MaybeStartCompaction();
             return true;
         }
@@ -168,8 +170,9 @@ public sealed class Gallery : IDisposable
                     return Similarity.Dot(probeSpan, new ReadOnlySpan<float>(store.Float32Row(row), Dimension), ResolveOr(kernel, VectorPrecision.Float32));
                 using var prepared = new PreparedQueries(probeSpan, 1, Dimension, store.ScanPrecision, BlockScorer.For(store.ScanPrecision, kernel));
                 var m = store.Matrix(store.ScanPrecision)!.Value;
-                float raw = prepared.Scorer.DotRow(m.Data + (long)row * m.Stride, prepared.Query(0), prepared.Steps);
-                return m.Scales == null ? raw : (raw - prepared.Bias[0]) * prepared.Scale[0] * m.Scales[row];
+                float raw = prepared.Scorer.DotRow(m.Data + (long)row * m.Stride, prepared.Query(0), prepared.Steps,
+                    m.RowSums == null ? 0 : m.RowSums[row]);
+                return m.Scales == null ? raw : raw * prepared.Scale[0] * m.Scales[row];
             }
             finally
             {
@@ -199,6 +202,19 @@ public sealed class Gallery : IDisposable
             VectorValidation.NormalizeInto(queries.Slice(q * Dimension, Dimension), normalized.AsSpan(q * Dimension, Dimension),
                 Dimension, queryCount == 1 ? "query" : $"query {q}");
 
+        if (options.Strategy is SearchStrategy.Default or SearchStrategy.Approximate && options.Device == SearchDevice.Cpu &&
+            AcquireIndex() is { } index)
+        {
+            try
+            {
+                return SearchIndex(index, normalized, queryCount, k, options);
+            }
+            finally
+            {
+                index.Release();
+            }
+        }
+
         var store = AcquireStore();
         try
         {
@@ -218,6 +234,19 @@ public sealed class Gallery : IDisposable
         }
     }
 
+    /// <summary>
+    /// Every pair of enrolled vectors scoring at least <see cref="DuplicateSweepOptions.Threshold"/>, in batches as
+    /// the sweep goes (lazily: each batch is computed when asked for, so the caller sets the pace and can stop at any
+    /// point; disposing the enumerator releases the gallery). Covers the vectors present when enumeration starts.
+    /// </summary>
+    public IEnumerable<DuplicateBatch> FindDuplicates(DuplicateSweepOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(Options.MaxBatch);
+        lock (_writeLock) ThrowIfDisposed();
+        return GallerySweep.Run(this, options, cancellationToken);
+    }
+
     /// <summary>Rewrites the store without tombstoned rows now (waits for one already running).</summary>
     public Task CompactAsync() => Task.Run(CompactCore);
 
@@ -229,13 +258,15 @@ public sealed class Gallery : IDisposable
             {
                 ThrowIfDisposed();
                 var s = _store;
-                long perRow = (s.HasFloat32 ? s.Float32Stride : 0) + s.CompressedStride +
-                              (s.ScanPrecision == VectorPrecision.Int8 ? sizeof(float) : 0);
+                long perRow = s.BytesPerRow;
                 long idChars = 0;
                 foreach (var id in _rowsById.Keys) idChars += id.Length;
                 // string: ~22 bytes + 2 per char; dictionary entry ~24 bytes; id slot 8; dead flag 1.
                 long managed = idChars * 2 + _rowsById.Count * (22L + 24) + (long)s.Capacity * 9;
-                return new GalleryMemoryUsage(s.NativeBytes, s.Capacity, s.Count, s.LiveCount, s.DeadCount, perRow, managed);
+                return new GalleryMemoryUsage(s.NativeBytes, s.Capacity, s.Count, s.LiveCount, s.DeadCount, perRow, managed)
+                {
+                    IndexBytes = _index?.Graph.MemoryBytes ?? 0,
+                };
             }
         }
     }
@@ -247,6 +278,8 @@ public sealed class Gallery : IDisposable
             if (_disposed) return;
             _disposed = true;
             _store.Release();
+            _index?.Release();
+            _index = null;
             _cudaMirror?.Dispose();
         }
     }
@@ -411,6 +444,8 @@ public sealed class Gallery : IDisposable
         if (float.IsNaN(options.MinScore)) throw new ArgumentException("MinScore is NaN", nameof(options));
         if (!Enum.IsDefined(options.Strategy)) throw new ArgumentOutOfRangeException(nameof(options), options.Strategy, "unknown strategy");
         if (!Enum.IsDefined(options.Device)) throw new ArgumentOutOfRangeException(nameof(options), options.Device, "unknown device");
+        if (options.Ef < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Ef, "Ef must be >= 0");
+        if (options.Ef > GalleryOptions.MaxEf) throw new GalleryLimitException($"Ef = {options.Ef}; the limit is {GalleryOptions.MaxEf}");
     }
 
     private static KernelPath ResolveOr(KernelPath requested, VectorPrecision precision) =>

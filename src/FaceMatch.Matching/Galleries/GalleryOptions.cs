@@ -7,6 +7,9 @@ public sealed record GalleryOptions
 {
     public const int MaxSupportedDimension = 16384;
 
+    /// <summary>Largest ef an index search may keep (its memory is proportional).</summary>
+    public const int MaxEf = 100_000;
+
     /// <summary>Vector length (e.g. 128, 192, 512). Every vector added or searched must have it.</summary>
     public required int Dimension { get; init; }
 
@@ -46,6 +49,24 @@ public sealed record GalleryOptions
     /// <summary>Whether removals start compaction on their own (it can always be run with <see cref="Gallery.CompactAsync"/>).</summary>
     public bool BackgroundCompaction { get; init; } = true;
 
+    /// <summary>
+    /// Live vectors at which the approximate index (HNSW) is built in the background; 0 = never on its own
+    /// (<see cref="Gallery.BuildIndexAsync"/> still builds one). Below it every search is an exact scan.
+    /// </summary>
+    public int IndexThreshold { get; init; } = 200_000;
+
+    /// <summary>HNSW links per node (2M on the bottom level).</summary>
+    public int IndexM { get; init; } = 16;
+
+    /// <summary>HNSW candidates kept while inserting: larger builds slower and finds better links.</summary>
+    public int IndexEfConstruction { get; init; } = 100;
+
+    /// <summary>HNSW candidates kept while searching (and re-ranked exactly), unless a search sets its own Ef.</summary>
+    public int IndexEfSearch { get; init; } = 64;
+
+    /// <summary>The index is rebuilt once this fraction of its nodes (and at least 1024) are removed or replaced ones.</summary>
+    public double IndexRebuildDeadFraction { get; init; } = 0.25;
+
     internal void Validate()
     {
         if (Dimension <= 0 || Dimension > MaxSupportedDimension)
@@ -61,6 +82,13 @@ public sealed record GalleryOptions
         if (!(CompactionDeadFraction >= 0 && CompactionDeadFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(CompactionDeadFraction), CompactionDeadFraction, "must be in [0, 1]");
         if (CompactionMinDead < 1) throw new ArgumentOutOfRangeException(nameof(CompactionMinDead), CompactionMinDead, "must be at least 1");
+        if (IndexThreshold < 0) throw new ArgumentOutOfRangeException(nameof(IndexThreshold), IndexThreshold, "must be >= 0 (0 = never)");
+        if (IndexM < 2 || IndexM > 128) throw new ArgumentOutOfRangeException(nameof(IndexM), IndexM, "must be in 2..128");
+        if (IndexEfConstruction < 1 || IndexEfConstruction > 10_000)
+            throw new ArgumentOutOfRangeException(nameof(IndexEfConstruction), IndexEfConstruction, "must be in 1..10000");
+        if (IndexEfSearch < 1 || IndexEfSearch > MaxEf) throw new ArgumentOutOfRangeException(nameof(IndexEfSearch), IndexEfSearch, $"must be in 1..{MaxEf}");
+        if (!(IndexRebuildDeadFraction > 0 && IndexRebuildDeadFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(IndexRebuildDeadFraction), IndexRebuildDeadFraction, "must be in (0, 1]");
     }
 }
 

@@ -41,6 +41,7 @@ internal static unsafe class GallerySearch
         switch (requested)
         {
             case SearchStrategy.Default:
+            case SearchStrategy.Approximate: // here only without an index: the Default scan
                 return !compressed ? SearchStrategy.Exact : store.HasFloat32 ? SearchStrategy.TwoStage : SearchStrategy.CompressedOnly;
             case SearchStrategy.Exact:
                 if (!store.HasFloat32)
@@ -78,7 +79,7 @@ internal static unsafe class GallerySearch
         {
             var heap = new TopK(k, minScore);
             foreach (var (_, row) in candidates[q])
-                heap.Offer(scorer.DotRow((byte*)store.Float32Row(row), queries.Query(q), queries.Steps), row);
+                heap.Offer(scorer.DotRow((byte*)store.Float32Row(row), queries.Query(q), queries.Steps, 0), row);
             results[q] = heap.ToSortedArray();
         }
         return results;

@@ -2,10 +2,13 @@ using FaceMatch.Matching.Kernels;
 
 namespace FaceMatch.Matching.Galleries;
 
-/// <summary>Which matrices a search reads.</summary>
+/// <summary>Which matrices (or index) a search reads.</summary>
 public enum SearchStrategy
 {
-    /// <summary>Two-stage when the gallery is compressed and keeps float32; otherwise a scan of whatever it holds.</summary>
+    /// <summary>
+    /// The approximate index once the gallery has one (see <see cref="GalleryOptions.IndexThreshold"/>); below it,
+    /// two-stage when the gallery is compressed and keeps float32, otherwise a scan of whatever it holds.
+    /// </summary>
     Default = 0,
     /// <summary>float32 scan only (exact scores). Needs a float32 matrix.</summary>
     Exact = 1,
@@ -13,6 +16,11 @@ public enum SearchStrategy
     CompressedOnly = 2,
     /// <summary>Compressed scan for <see cref="SearchOptions.RerankDepth"/> candidates, then exact float32 re-rank of those.</summary>
     TwoStage = 3,
+    /// <summary>
+    /// The approximate index (HNSW) when the gallery has one, its candidates re-ranked exactly; what Default does
+    /// too. Without an index it is the Default scan.
+    /// </summary>
+    Approximate = 4,
 }
 
 /// <summary>Where the scan runs.</summary>
@@ -46,6 +54,9 @@ public sealed record SearchOptions
     public float MinScore { get; init; } = float.NegativeInfinity;
 
     public SearchDevice Device { get; init; } = SearchDevice.Cpu;
+
+    /// <summary>Approximate searches: candidates the graph search keeps (and the re-rank scores); 0 = the gallery's IndexEfSearch.</summary>
+    public int Ef { get; init; }
 }
 
 /// <summary>One search hit: the enrolled id and its cosine similarity to the query.</summary>
@@ -63,4 +74,8 @@ public sealed record GalleryRecord(string Id, ReadOnlyMemory<float> Vector);
 /// <param name="BytesPerRow">Native bytes per row across all matrices.</param>
 /// <param name="ManagedBytesEstimate">Rough size of the id strings, id map and flags on the managed heap.</param>
 public readonly record struct GalleryMemoryUsage(long NativeBytes, int Capacity, int Rows, int LiveRows, int TombstonedRows,
-    long BytesPerRow, long ManagedBytesEstimate);
+    long BytesPerRow, long ManagedBytesEstimate)
+{
+    /// <summary>The approximate index, if built: its int8 vectors (native) and links (managed), in bytes.</summary>
+    public long IndexBytes { get; init; }
+}

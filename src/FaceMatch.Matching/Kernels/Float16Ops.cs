@@ -26,12 +26,12 @@ internal static class Float16Bits
     public static float Widen(short h) => BitConverter.Int32BitsToSingle((h << 13) & Mask);
 }
 
-internal unsafe struct Float16Scalar : IDotOps<float, Float32Scalar.Quad>
+internal unsafe struct Float16Scalar : IDotOps<float, Float32Scalar.Quad, Float32Scalar.Quad>
 {
     public static int ElementsPerStep => 4;
     public static int RowBytesPerStep => 8;
     public static int QueryBytesPerStep => 16;
-    public static bool BiasedRows => false;
+    public static bool RowSumBias => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Zero() => 0f;
@@ -48,13 +48,13 @@ internal unsafe struct Float16Scalar : IDotOps<float, Float32Scalar.Quad>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Accumulate(float acc, Float32Scalar.Quad r, byte* query) => Float32Scalar.Accumulate(acc, r, query);
+    public static Float32Scalar.Quad LoadQuery(byte* query) => Float32Scalar.Load(query);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Add(float a, float b) => a + b;
+    public static float Accumulate(float acc, Float32Scalar.Quad r, Float32Scalar.Quad q) => Float32Scalar.Accumulate(acc, r, q);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce(float acc) => acc;
+    public static float Finish(float acc, int rowSum) => acc;
 }
 
 /// <summary>Two float vectors widened from one vector of halves.</summary>
@@ -63,12 +63,12 @@ internal struct Pair<TVec> where TVec : struct
     public TVec Lo, Hi;
 }
 
-internal unsafe struct Float16V128 : IDotOps<Vector128<float>, Pair<Vector128<float>>>
+internal unsafe struct Float16V128 : IDotOps<Vector128<float>, Pair<Vector128<float>>, Pair<Vector128<float>>>
 {
     public static int ElementsPerStep => 8;
     public static int RowBytesPerStep => 16;
     public static int QueryBytesPerStep => 32;
-    public static bool BiasedRows => false;
+    public static bool RowSumBias => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Zero() => Vector128<float>.Zero;
@@ -86,26 +86,23 @@ internal unsafe struct Float16V128 : IDotOps<Vector128<float>, Pair<Vector128<fl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Accumulate(Vector128<float> acc, Pair<Vector128<float>> row, byte* query)
-    {
-        var q = (float*)query;
-        acc = Vector128.FusedMultiplyAdd(row.Lo, Vector128.Load(q), acc);
-        return Vector128.FusedMultiplyAdd(row.Hi, Vector128.Load(q + 4), acc);
-    }
+    public static Pair<Vector128<float>> LoadQuery(byte* query) =>
+        new() { Lo = Vector128.Load((float*)query), Hi = Vector128.Load((float*)query + 4) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
+    public static Vector128<float> Accumulate(Vector128<float> acc, Pair<Vector128<float>> row, Pair<Vector128<float>> query) =>
+        Vector128.FusedMultiplyAdd(row.Hi, query.Hi, Vector128.FusedMultiplyAdd(row.Lo, query.Lo, acc));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce(Vector128<float> acc) => Vector128.Sum(acc);
+    public static float Finish(Vector128<float> acc, int rowSum) => HorizontalSum.Of(acc);
 }
 
-internal unsafe struct Float16V256 : IDotOps<Vector256<float>, Pair<Vector256<float>>>
+internal unsafe struct Float16V256 : IDotOps<Vector256<float>, Pair<Vector256<float>>, Pair<Vector256<float>>>
 {
     public static int ElementsPerStep => 16;
     public static int RowBytesPerStep => 32;
     public static int QueryBytesPerStep => 64;
-    public static bool BiasedRows => false;
+    public static bool RowSumBias => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Zero() => Vector256<float>.Zero;
@@ -134,26 +131,34 @@ internal unsafe struct Float16V256 : IDotOps<Vector256<float>, Pair<Vector256<fl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Accumulate(Vector256<float> acc, Pair<Vector256<float>> row, byte* query)
-    {
-        var q = (float*)query;
-        acc = Vector256.FusedMultiplyAdd(row.Lo, Vector256.Load(q), acc);
-        return Vector256.FusedMultiplyAdd(row.Hi, Vector256.Load(q + 8), acc);
-    }
+    public static Pair<Vector256<float>> LoadQuery(byte* query) =>
+        new() { Lo = Vector256.Load((float*)query), Hi = Vector256.Load((float*)query + 8) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+    public static Vector256<float> Accumulate(Vector256<float> acc, Pair<Vector256<float>> row, Pair<Vector256<float>> query) =>
+        Vector256.FusedMultiplyAdd(row.Hi, query.Hi, Vector256.FusedMultiplyAdd(row.Lo, query.Lo, acc));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce(Vector256<float> acc) => Vector256.Sum(acc);
+    public static float Finish(Vector256<float> acc, int rowSum) => HorizontalSum.Of(acc);
+
+    public static bool HasFinish16 => Avx.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Finish16(
+        Vector256<float> a00, Vector256<float> a01, Vector256<float> a02, Vector256<float> a03,
+        Vector256<float> a10, Vector256<float> a11, Vector256<float> a12, Vector256<float> a13,
+        Vector256<float> a20, Vector256<float> a21, Vector256<float> a22, Vector256<float> a23,
+        Vector256<float> a30, Vector256<float> a31, Vector256<float> a32, Vector256<float> a33,
+        int* rowSums, float* scores, nint scorePitch) =>
+        Float32V256.Finish16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33, rowSums, scores, scorePitch);
 }
 
-internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<float>>>
+internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<float>>, Pair<Vector512<float>>>
 {
     public static int ElementsPerStep => 32;
     public static int RowBytesPerStep => 64;
     public static int QueryBytesPerStep => 128;
-    public static bool BiasedRows => false;
+    public static bool RowSumBias => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Zero() => Vector512<float>.Zero;
@@ -182,16 +187,24 @@ internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<fl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Accumulate(Vector512<float> acc, Pair<Vector512<float>> row, byte* query)
-    {
-        var q = (float*)query;
-        acc = Vector512.FusedMultiplyAdd(row.Lo, Vector512.Load(q), acc);
-        return Vector512.FusedMultiplyAdd(row.Hi, Vector512.Load(q + 16), acc);
-    }
+    public static Pair<Vector512<float>> LoadQuery(byte* query) =>
+        new() { Lo = Vector512.Load((float*)query), Hi = Vector512.Load((float*)query + 16) };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+    public static Vector512<float> Accumulate(Vector512<float> acc, Pair<Vector512<float>> row, Pair<Vector512<float>> query) =>
+        Vector512.FusedMultiplyAdd(row.Hi, query.Hi, Vector512.FusedMultiplyAdd(row.Lo, query.Lo, acc));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Reduce(Vector512<float> acc) => Vector512.Sum(acc);
+    public static float Finish(Vector512<float> acc, int rowSum) => HorizontalSum.Of(acc);
+
+    public static bool HasFinish16 => Avx512F.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Finish16(
+        Vector512<float> a00, Vector512<float> a01, Vector512<float> a02, Vector512<float> a03,
+        Vector512<float> a10, Vector512<float> a11, Vector512<float> a12, Vector512<float> a13,
+        Vector512<float> a20, Vector512<float> a21, Vector512<float> a22, Vector512<float> a23,
+        Vector512<float> a30, Vector512<float> a31, Vector512<float> a32, Vector512<float> a33,
+        int* rowSums, float* scores, nint scorePitch) =>
+        Float32V512.Finish16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33, rowSums, scores, scorePitch);
 }

@@ -78,11 +78,16 @@ public static unsafe class Similarity
         Span<byte> scratch = bytes <= StackQueryBytes ? stackalloc byte[bytes] : (rented = ArrayPool<byte>.Shared.Rent(bytes));
         try
         {
-            long sumA = WidenAndSum(a, queryElement == 2 ? MemoryMarshal.Cast<byte, short>(scratch) : default);
-            if (queryElement == 1) MemoryMarshal.AsBytes(a).CopyTo(scratch);
+            if (queryElement == 2) WidenAndSum(a, MemoryMarshal.Cast<byte, short>(scratch));
+            else
+            {
+                // VNNI reads the query as unsigned bytes, value + 128 (see Int8Ops); the sums then carry 128 * sum(b).
+                MemoryMarshal.AsBytes(a).CopyTo(scratch);
+                for (int i = 0; i < a.Length; i++) scratch[i] ^= 0x80;
+            }
 
-            // Kernels reduce to float, which is exact below 2^24: sum in chunks small enough to stay exact
-            // (512 * 255 * 128 < 2^24 even for the biased VNNI sums).
+            // Kernels convert to float once, which is exact below 2^24: sum in chunks small enough to stay exact
+            // (512 * 255 * 128 < 2^24 even for the biased VNNI sums); the bias comes off here, in integers.
             const int chunk = 512;
             long total = 0;
             fixed (sbyte* pb = b)
@@ -94,7 +99,7 @@ public static unsafe class Similarity
                     total += (long)Run(scorer, (byte*)(pb + start), 1, pq + start * queryElement, queryElement, n);
                 }
             }
-            return scorer.BiasedRows ? total - 128 * sumA : total;
+            return scorer.RowSumBias ? total - 128 * WidenAndSum(b, default) : total;
         }
         finally
         {
@@ -139,7 +144,7 @@ public static unsafe class Similarity
     {
         int per = scorer.ElementsPerStep;
         int steps = n / per;
-        float sum = steps > 0 ? scorer.DotRow(row, query, steps) : 0f;
+        float sum = steps > 0 ? scorer.DotRow(row, query, steps, 0) : 0f;
         int done = steps * per, rest = n - done;
         if (rest > 0)
         {
@@ -150,7 +155,7 @@ public static unsafe class Similarity
             new Span<byte>(queryTail, 256).Clear();
             Buffer.MemoryCopy(row + done * rowElement, rowTail, 256, rest * rowElement);
             Buffer.MemoryCopy(query + done * queryElement, queryTail, 256, rest * queryElement);
-            sum += scorer.DotRow(rowTail, queryTail, 1);
+            sum += scorer.DotRow(rowTail, queryTail, 1, 0);
         }
         return sum;
     }

@@ -7,8 +7,8 @@ namespace FaceMatch.Matching.Search;
 
 /// <summary>
 /// A batch of L2-normalised queries laid out the way one kernel path reads them: padded and 64-byte aligned,
-/// float32 for float rows (pre-scaled by 2^112 for float16 rows), int16 or int8 for int8 rows, with each int8
-/// query's scale and the VNNI bias to take off the raw sums.
+/// float32 for float rows (pre-scaled by 2^112 for float16 rows), int16 for int8 rows (or unsigned bytes, value + 128,
+/// on the VNNI path), with each int8 query's scale.
 /// </summary>
 internal sealed unsafe class PreparedQueries : IDisposable
 {
@@ -22,7 +22,6 @@ internal sealed unsafe class PreparedQueries : IDisposable
         Pitch = RowLayout.QueryBytes(dimension, precision, scorer.Path);
         Steps = scorer.Steps(RowLayout.PaddedElements(dimension, precision));
         Scale = new float[count];
-        Bias = new float[count];
         _buffer = new AlignedBuffer(Pitch * count);
         new Span<byte>(_buffer.Data, (int)_buffer.Length).Clear();
 
@@ -43,18 +42,16 @@ internal sealed unsafe class PreparedQueries : IDisposable
                     break;
                 case VectorPrecision.Int8:
                     Scale[q] = Int8Quantizer.Quantize(source, quantized);
-                    long sum = 0;
                     if (RowLayout.QueryElementBytes(precision, scorer.Path) == 2)
                     {
                         var s = new Span<short>(dst, dimension);
-                        for (int i = 0; i < dimension; i++) { s[i] = quantized[i]; sum += quantized[i]; }
+                        for (int i = 0; i < dimension; i++) s[i] = quantized[i];
                     }
                     else
                     {
-                        MemoryMarshal.AsBytes(quantized).CopyTo(new Span<byte>(dst, dimension));
-                        foreach (var x in quantized) sum += x;
+                        var u = new Span<byte>(dst, dimension);
+                        for (int i = 0; i < dimension; i++) u[i] = (byte)(quantized[i] + 128);
                     }
-                    Bias[q] = scorer.BiasedRows ? 128f * sum : 0f;
                     break;
             }
         }
@@ -68,9 +65,6 @@ internal sealed unsafe class PreparedQueries : IDisposable
 
     /// <summary>int8: the query's quantisation scale; 1 otherwise.</summary>
     public float[] Scale { get; }
-
-    /// <summary>int8 on the VNNI path: 128 * sum(query), carried by every raw sum; 0 otherwise.</summary>
-    public float[] Bias { get; }
 
     public byte* Query(int q) => _buffer.Data + q * Pitch;
 

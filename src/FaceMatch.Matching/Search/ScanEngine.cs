@@ -80,23 +80,24 @@ internal static unsafe class ScanEngine
         {
             int n = Math.Min(blockRows, end - b);
             byte* block = matrix.Data + b * stride;
+            int* sums = matrix.RowSums == null ? null : matrix.RowSums + b;
             int q = 0;
             for (; q + 4 <= nq; q += 4)
             {
-                scorer.Score4(block, stride, n, queries.Query(q), queries.Pitch, steps, scores, blockRows);
+                scorer.Score4(block, stride, n, queries.Query(q), queries.Pitch, steps, scores, blockRows, sums);
                 for (int j = 0; j < 4; j++)
                     Collect(heaps[q + j], scores + j * blockRows, b, n, matrix.Scales, queries, q + j, deadFlags);
             }
             for (; q < nq; q++)
             {
-                scorer.Score1(block, stride, n, queries.Query(q), steps, scores);
+                scorer.Score1(block, stride, n, queries.Query(q), steps, scores, sums);
                 Collect(heaps[q], scores, b, n, matrix.Scales, queries, q, deadFlags);
             }
         }
     }
 
     /// <summary>
-    /// Turns raw sums into scores (int8: bias off, both scales on) and offers those at or past the heap's gate.
+    /// Turns raw sums into scores (int8: both scales on) and offers those at or past the heap's gate.
     /// Once the heap is full almost no row passes, so the gate test runs eight rows per compare and only the
     /// rare passing row touches the tombstone flags and the heap.
     /// </summary>
@@ -108,17 +109,16 @@ internal static unsafe class ScanEngine
         {
             // Same operations, same order, in the vector body and the scalar tail: a row's score never depends on
             // where in a block it falls.
-            float bias = queries.Bias[q], scale = queries.Scale[q];
+            float scale = queries.Scale[q];
             float* rs = rowScales + firstRow;
             int r = 0;
             if (Vector256.IsHardwareAccelerated)
             {
-                var vb = Vector256.Create(bias);
                 var vs = Vector256.Create(scale);
                 for (; r + 8 <= n; r += 8)
-                    (((Vector256.Load(raw + r) - vb) * vs) * Vector256.Load(rs + r)).Store(raw + r);
+                    ((Vector256.Load(raw + r) * vs) * Vector256.Load(rs + r)).Store(raw + r);
             }
-            for (; r < n; r++) raw[r] = (raw[r] - bias) * scale * rs[r];
+            for (; r < n; r++) raw[r] = raw[r] * scale * rs[r];
         }
 
         float gate = heap.Gate;

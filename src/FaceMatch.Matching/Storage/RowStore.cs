@@ -19,6 +19,7 @@ internal sealed unsafe class RowStore
     private readonly AlignedBuffer? _float32;
     private readonly AlignedBuffer? _compressed;
     private readonly AlignedBuffer? _scales;
+    private readonly AlignedBuffer? _rowSums;
     private readonly byte[] _dead;
     private readonly string[] _ids;
     private int _count;
@@ -46,7 +47,11 @@ internal sealed unsafe class RowStore
                 CompressedStride = RowLayout.RowBytes(dimension, scanPrecision);
                 _compressed = new AlignedBuffer((long)capacity * CompressedStride);
                 if (scanPrecision == VectorPrecision.Int8)
+                {
                     _scales = new AlignedBuffer((long)capacity * sizeof(float));
+                    // Each int8 row's element sum: the VNNI kernels' exact correction (see Int8Ops).
+                    _rowSums = new AlignedBuffer((long)capacity * sizeof(int));
+                }
             }
         }
         catch
@@ -73,12 +78,16 @@ internal sealed unsafe class RowStore
     public int LiveCount => Count - DeadCount;
 
     /// <summary>Native bytes held by this store's matrices.</summary>
-    public long NativeBytes => (_float32?.Length ?? 0) + (_compressed?.Length ?? 0) + (_scales?.Length ?? 0);
+    public long NativeBytes => (_float32?.Length ?? 0) + (_compressed?.Length ?? 0) + (_scales?.Length ?? 0) + (_rowSums?.Length ?? 0);
+
+    /// <summary>Native bytes one row costs across every matrix and per-row array.</summary>
+    public long BytesPerRow => (HasFloat32 ? Float32Stride : 0) + CompressedStride +
+                               (ScanPrecision == VectorPrecision.Int8 ? sizeof(float) + sizeof(int) : 0);
 
     /// <summary>Bytes a full scan of <paramref name="rows"/> rows of the given matrix reads.</summary>
     public long ScanBytes(VectorPrecision precision, int rows) =>
         (long)rows * (precision == VectorPrecision.Float32 ? Float32Stride : CompressedStride) +
-        (precision == VectorPrecision.Int8 ? (long)rows * sizeof(float) : 0);
+        (precision == VectorPrecision.Int8 ? (long)rows * (sizeof(float) + sizeof(int)) : 0);
 
     /// <summary>Tombstone flags (1 = removed), indexed by row. Read without locks: a flag only ever goes 0 → 1.</summary>
     public byte[] DeadFlags => _dead;
@@ -93,10 +102,41 @@ internal sealed unsafe class RowStore
         if (precision == VectorPrecision.Float32)
             return _float32 == null ? null : new ScanMatrix(_float32.Data, Float32Stride, VectorPrecision.Float32, null, Dimension);
         if (precision != ScanPrecision || _compressed == null) return null;
-        return new ScanMatrix(_compressed.Data, CompressedStride, precision, _scales == null ? null : (float*)_scales.Data, Dimension);
+        return new ScanMatrix(_compressed.Data, CompressedStride, precision, _scales == null ? null : (float*)_scales.Data, Dimension,
+            _rowSums == null ? null : (int*)_rowSums.Data);
     }
 
     public float* Float32Row(int row) => (float*)(_float32!.Data + (long)row * Float32Stride);
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, first + <paramref name="count"/>) as float vectors end to end: the float32 copy
+    /// if the store keeps one, else the compressed values decoded (float16 exactly, int8 as value * scale).
+    /// </summary>
+    public void CopyRowsAsFloat(int first, int count, Span<float> into)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            int row = first + i;
+            var dst = into.Slice(i * Dimension, Dimension);
+            if (_float32 != null)
+            {
+                new ReadOnlySpan<float>(Float32Row(row), Dimension).CopyTo(dst);
+                continue;
+            }
+            byte* p = _compressed!.Data + (long)row * CompressedStride;
+            if (ScanPrecision == VectorPrecision.Float16)
+            {
+                var h = new ReadOnlySpan<Half>(p, Dimension);
+                for (int d = 0; d < Dimension; d++) dst[d] = (float)h[d];
+            }
+            else
+            {
+                var q = new ReadOnlySpan<sbyte>(p, Dimension);
+                float scale = ((float*)_scales!.Data)[row];
+                for (int d = 0; d < Dimension; d++) dst[d] = q[d] * scale;
+            }
+        }
+    }
 
     /// <summary>Appends an already L2-normalised vector. Caller holds the writer lock and has checked capacity.</summary>
     public int Append(string id, ReadOnlySpan<float> normalized)
@@ -123,6 +163,9 @@ internal sealed unsafe class RowStore
                 var dst = new Span<sbyte>(p, CompressedStride);
                 ((float*)_scales!.Data)[row] = Int8Quantizer.Quantize(normalized, dst);
                 dst[normalized.Length..].Clear();
+                int sum = 0;
+                foreach (var x in dst) sum += x;
+                ((int*)_rowSums!.Data)[row] = sum;
             }
         }
         _ids[row] = id;
@@ -142,7 +185,10 @@ internal sealed unsafe class RowStore
         {
             Buffer.MemoryCopy(source._compressed!.Data + (long)sourceRow * CompressedStride, _compressed.Data + (long)row * CompressedStride, CompressedStride, CompressedStride);
             if (_scales != null)
+            {
                 ((float*)_scales.Data)[row] = ((float*)source._scales!.Data)[sourceRow];
+                ((int*)_rowSums!.Data)[row] = ((int*)source._rowSums!.Data)[sourceRow];
+            }
         }
         _ids[row] = source._ids[sourceRow];
         _dead[row] = 0;
@@ -182,16 +228,19 @@ internal sealed unsafe class RowStore
         _float32?.Dispose();
         _compressed?.Dispose();
         _scales?.Dispose();
+        _rowSums?.Dispose();
     }
 }
 
-/// <summary>A view of one matrix of a store: where it starts, how far apart rows are, and int8 row scales.</summary>
-internal readonly unsafe struct ScanMatrix(byte* data, int stride, VectorPrecision precision, float* scales, int dimension)
+/// <summary>A view of one matrix of a store: where it starts, how far apart rows are, and int8 row scales and sums.</summary>
+internal readonly unsafe struct ScanMatrix(byte* data, int stride, VectorPrecision precision, float* scales, int dimension,
+    int* rowSums = null)
 {
     public byte* Data { get; } = data;
     public int Stride { get; } = stride;
     public VectorPrecision Precision { get; } = precision;
     public float* Scales { get; } = scales;
     public int Dimension { get; } = dimension;
+    public int* RowSums { get; } = rowSums;
     public int PaddedElements => RowLayout.PaddedElements(Dimension, Precision);
 }

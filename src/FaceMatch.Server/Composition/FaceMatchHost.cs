@@ -34,10 +34,12 @@ public sealed record HostSettings
 /// <summary>
 /// The composition root of `facematch serve`: opens the vault (recovering it) before anything listens, starts the
 /// endpoints with health NOT_SERVING, loads the models and the galleries, starts the retention sweeper, then turns
-/// SERVING. Disposal undoes it in order: endpoints first (NOT_SERVING, new sessions refused, running ones get the
-/// grace period), then the sweeper, the models, the galleries, and last the vault, whose commit ends the process.
+/// SERVING. Disposal undoes it in order: endpoints first (NOT_SERVING and new sessions refused while they still
+/// listen, running ones get the grace period and are then cancelled, then the connections close), then the sweeper,
+/// the models, the galleries, and last the vault, whose commit ends the process. Nothing is disposed under a
+/// running session: the stop waits for the sessions to end first.
 /// </summary>
-public sealed class FaceMatchHost : IAsyncDisposable
+public sealed partial class FaceMatchHost : IAsyncDisposable
 {
     private readonly FaceMatchVault _vault;
     private readonly FaceMatchServer _server;
@@ -61,6 +63,9 @@ public sealed class FaceMatchHost : IAsyncDisposable
     public FaceMatchServer Server => _server;
     public AdminToken AdminToken { get; }
     public FaceAnalyzer? Analyzer => _slots.Analyzer;
+    public TenantGalleryRegistry? Galleries => _slots.Galleries;
+    /// <summary>The retention sweeper, once <see cref="LoadAsync"/> started it (its <see cref="RetentionSweeper.Swept"/> reports each sweep).</summary>
+    public RetentionSweeper? Sweeper => _sweeper;
     public int TemplatesLoaded { get; private set; }
 
     /// <summary>Opens the vault and starts the endpoints (NOT_SERVING); <see cref="LoadAsync"/> makes it ready.</summary>
@@ -119,13 +124,20 @@ public sealed class FaceMatchHost : IAsyncDisposable
             _slots.Galleries = new TenantGalleryRegistry((await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length);
         (TemplatesLoaded, _gallerySubscription) = _slots.Galleries.LoadFrom(_vault);
         _sweeper = new RetentionSweeper(_vault, _settings.RetentionSweepInterval);
+        var log = _server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RetentionSweeper>();
+        _sweeper.Swept += (report, error) =>
+        {
+            if (error is not null) LogSweepFailed(log, error);
+            else if (report is { Total: > 0 }) LogSwept(log, report.Templates, report.DevCaptures, report.UsageRecords, report.DeviceKeys, report.Orphans);
+        };
         _sweeper.Start();
         _server.MarkServing();
     }
 
     public async ValueTask DisposeAsync()
     {
-        using (var stop = new CancellationTokenSource(_settings.Server.ShutdownTimeout + TimeSpan.FromSeconds(5)))
+        // The server's own stop is bounded by the grace period plus the status allowance; this is the backstop.
+        using (var stop = new CancellationTokenSource(_settings.Server.ShutdownTimeout + CallDrain.StatusAllowance + TimeSpan.FromSeconds(5)))
         {
             try { await _server.StopAsync(stop.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
@@ -137,6 +149,12 @@ public sealed class FaceMatchHost : IAsyncDisposable
         _slots.Galleries?.Dispose();
         await _vault.DisposeAsync().ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "retention sweep removed {Templates} templates, {DevCaptures} development captures, {UsageRecords} usage records, {DeviceKeys} device keys, {Orphans} orphaned records")]
+    private static partial void LogSwept(ILogger logger, int templates, int devCaptures, int usageRecords, int deviceKeys, int orphans);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "retention sweep failed; the next one retries")]
+    private static partial void LogSweepFailed(ILogger logger, Exception error);
 
     /// <summary>What is loaded after the endpoints are up; read by the DI factories once the server is ready.</summary>
     private sealed class ResourceSlots

@@ -24,13 +24,14 @@ namespace FaceMatch.Server.Hosting;
 /// once: logging (outermost), metrics, exception mapping, then whatever the composition adds (authentication),
 /// then the service method.
 /// </summary>
-public sealed class FaceMatchServer : IAsyncDisposable
+public sealed partial class FaceMatchServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ListenOptions[] _grpcListeners;
     private readonly ListenOptions[] _metricsListeners;
     // Known once Kestrel has bound (port 0 picks one); the metrics branch of the pipeline compares with it.
     private int _metricsPort = -1;
+    private readonly ILogger _logger;
 
     private FaceMatchServer(WebApplication app, ServerSettings settings, ListenOptions[] grpc, ListenOptions[] metrics)
     {
@@ -39,10 +40,14 @@ public sealed class FaceMatchServer : IAsyncDisposable
         _grpcListeners = grpc;
         _metricsListeners = metrics;
         Readiness = app.Services.GetRequiredService<ServerReadiness>();
+        Drain = app.Services.GetRequiredService<CallDrain>();
+        _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<FaceMatchServer>();
     }
 
     public ServerSettings Settings { get; }
     public ServerReadiness Readiness { get; }
+    /// <summary>The calls a graceful stop waits for (those the composition's readiness gate admitted).</summary>
+    public CallDrain Drain { get; }
     public IServiceProvider Services => _app.Services;
     /// <summary>The bound gRPC port (the chosen one when <see cref="ServerSettings.Port"/> was 0); known once started.</summary>
     public int Port => BoundPort(_grpcListeners);
@@ -96,6 +101,7 @@ public sealed class FaceMatchServer : IAsyncDisposable
         });
         services.AddGrpcReflection();
         services.AddSingleton<ServerReadiness>();
+        services.AddSingleton<CallDrain>();
         services.AddGrpcHealthChecks(o => o.Services.Map("", _ => true))
             .Add(new HealthCheckRegistration("ready", sp => sp.GetRequiredService<ServerReadiness>(), HealthStatus.Unhealthy, null));
         // Watch streams follow the published results; publish often so a change reaches them within a second.
@@ -142,12 +148,24 @@ public sealed class FaceMatchServer : IAsyncDisposable
     /// <summary>Everything the services need is ready: health answers SERVING.</summary>
     public void MarkServing() => Readiness.MarkServing();
 
-    /// <summary>Graceful stop: health turns NOT_SERVING, Kestrel stops accepting, calls in flight get the shutdown timeout.</summary>
+    /// <summary>
+    /// Graceful stop. Health turns NOT_SERVING at once, while the endpoints still listen, so probes and clients are
+    /// told why rather than refused a connection; the calls in <see cref="Drain"/> get the shutdown timeout to finish,
+    /// then are cancelled and get <see cref="CallDrain.StatusAllowance"/> to send their status; then Kestrel closes
+    /// the connections (calls outside the drain, such as health watches, had the same grace period).
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         Readiness.MarkStopping();
-        await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        grace.CancelAfter(Settings.ShutdownTimeout);
+        var running = await Drain.DrainAsync(grace.Token).ConfigureAwait(false);
+        if (running > 0) LogCallsLeft(_logger, running, Settings.ShutdownTimeout.TotalSeconds);
+        await _app.StopAsync(grace.Token).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Running} calls still running after the {GraceSeconds:0} s grace period and their cancellation; closing their connections")]
+    private static partial void LogCallsLeft(ILogger logger, int running, double graceSeconds);
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 

@@ -1,5 +1,6 @@
 using FaceMatch.Api.V1;
 using FaceMatch.Vault;
+using FaceMatch.Vision;
 using Grpc.Core;
 using VaultPolicy = FaceMatch.Vault.Tenants.Policy;
 using VaultTenant = FaceMatch.Vault.Tenants.Tenant;
@@ -9,10 +10,11 @@ using VaultLiveness = FaceMatch.Vault.Tenants.LivenessMode;
 namespace FaceMatch.Server.Services;
 
 /// <summary>
-/// facematch.v1.Admin: tenants, their tokens and policies, usage, deletion. Only the admin token reaches it
-/// (the auth interceptor); galleries follow a tenant's deletion as the vault's listener (<see cref="TenantGalleryRegistry"/>).
+/// facematch.v1.Admin: tenants, their tokens and policies, usage, deletion, the duplicate sweep. Only the admin token
+/// reaches it (the auth interceptor); galleries follow a tenant's deletion as the vault's listener
+/// (<see cref="TenantGalleryRegistry"/>).
 /// </summary>
-public sealed class AdminService(FaceMatchVault vault) : Admin.AdminBase
+public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry galleries, FaceAnalyzer analyzer) : Admin.AdminBase
 {
     private static RpcException UnknownTenant() => new(new Status(StatusCode.NotFound, "no such tenant"));
 
@@ -61,10 +63,64 @@ public sealed class AdminService(FaceMatchVault vault) : Admin.AdminBase
             Compares = counters?.Compares ?? 0,
             Frames = counters?.Frames ?? 0,
             Templates = counters?.Templates ?? 0,
+            DuplicateSweeps = counters?.DuplicateSweeps ?? 0,
         };
         foreach (var group in vault.Usage.ListRecords(request.TenantId).GroupBy(r => r.Outcome.Length == 0 ? "ok" : r.Outcome))
             usage.SessionsByOutcome[group.Key] = (ulong)group.LongCount();
         return Task.FromResult(usage);
+    }
+
+    /// <summary>
+    /// Streams every pair of the tenant's templates scoring at least the threshold, a message per batch the sweep
+    /// hands over (with its progress), and a last one with <c>done</c>; counted in the tenant's usage when it starts.
+    /// The client cancelling the call (or its deadline) stops the sweep.
+    /// </summary>
+    public override async Task FindDuplicates(FindDuplicatesRequest request, IServerStreamWriter<FindDuplicatesResponse> responseStream,
+        ServerCallContext context)
+    {
+        var tenant = vault.Tenants.Get(request.TenantId) ?? throw UnknownTenant();
+        if (!float.IsFinite(request.Threshold) || request.Threshold < -1 || request.Threshold > 1)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "threshold must be a cosine within -1..1 (0 = the tenant's match threshold)"));
+        float threshold = request.Threshold != 0 ? request.Threshold
+            : tenant.Policy.MatchThreshold > 0 ? tenant.Policy.MatchThreshold
+            : analyzer.MatchThreshold;
+        ulong found = 0;
+        FindDuplicatesResponse? last = null;
+        bool counted = false;
+        try
+        {
+            await foreach (var batch in galleries.FindDuplicatesAsync(vault, tenant.TenantId, threshold, context.CancellationToken))
+            {
+                if (!counted)
+                {
+                    await vault.Usage.RecordDuplicateSweepAsync(tenant.TenantId);
+                    counted = true;
+                }
+                found += (ulong)batch.Pairs.Count;
+                var response = new FindDuplicatesResponse
+                {
+                    TemplatesDone = (ulong)batch.TemplatesDone, TemplatesTotal = (ulong)batch.TemplatesTotal,
+                    Progress = (float)batch.Progress, PairsFound = found, Threshold = threshold,
+                };
+                foreach (var pair in batch.Pairs)
+                    response.Pairs.Add(new DuplicatePair { TemplateIdA = pair.FirstId, TemplateIdB = pair.SecondId, Score = pair.Score });
+                await responseStream.WriteAsync(response, context.CancellationToken);
+                last = response;
+            }
+        }
+        catch (DuplicateSweepRunningException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "duplicate sweep cancelled"));
+        }
+        await responseStream.WriteAsync(new FindDuplicatesResponse
+        {
+            TemplatesDone = last?.TemplatesDone ?? 0, TemplatesTotal = last?.TemplatesTotal ?? 0, Progress = 1, PairsFound = found,
+            Threshold = threshold, Done = true,
+        }, context.CancellationToken);
     }
 
     public override async Task<DeleteTenantResponse> DeleteTenant(DeleteTenantRequest request, ServerCallContext context)

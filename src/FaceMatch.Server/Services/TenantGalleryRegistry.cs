@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using FaceMatch.Matching.Galleries;
+using FaceMatch.Matching.Kernels;
 using FaceMatch.Vault;
 using FaceMatch.Vault.Changes;
 using FaceMatch.Vault.Templates;
@@ -14,6 +17,7 @@ namespace FaceMatch.Server.Services;
 public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, IDisposable
 {
     private readonly TenantGalleries _galleries = new(_ => new GalleryOptions { Dimension = dimension });
+    private readonly ConcurrentDictionary<string, byte> _sweeps = new(StringComparer.Ordinal);
 
     public int Dimension => dimension;
 
@@ -35,6 +39,9 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
         }
         return (loaded, subscription);
     }
+
+    /// <summary>Whether the tenant's gallery has a row for the template (diagnostics and tests).</summary>
+    public bool Contains(string tenantId, string templateId) => _galleries.TryGet(tenantId, out var gallery) && gallery!.Contains(templateId);
 
     public void TemplateStored(string tenantId, StoredTemplate template)
     {
@@ -71,5 +78,59 @@ public sealed class TenantGalleryRegistry(int dimension) : ITemplateListener, ID
         return confirmed;
     }
 
+    /// <summary>
+    /// Every pair of the tenant's templates scoring at least <paramref name="threshold"/>, in batches as the gallery's
+    /// sweep goes (<see cref="Gallery.FindDuplicates"/>; each batch computed on the thread pool when the caller asks
+    /// for it, so a slow reader slows the sweep instead of piling pairs up). Each pair is confirmed with the vault
+    /// like a search candidate (both templates still there, an expired one erased by the read); when the gallery
+    /// holds compressed vectors only, its candidates are re-scored from the vault's float32 templates. One sweep per
+    /// tenant at a time: a second throws <see cref="DuplicateSweepRunningException"/>.
+    /// </summary>
+    public async IAsyncEnumerable<DuplicateSweepBatch> FindDuplicatesAsync(FaceMatchVault vault, string tenantId, float threshold,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!_sweeps.TryAdd(tenantId, 0)) throw new DuplicateSweepRunningException();
+        try
+        {
+            if (!_galleries.TryGet(tenantId, out var gallery))
+            {
+                yield return new DuplicateSweepBatch([], 0, 0, 1);
+                yield break;
+            }
+            using var sweep = gallery!.FindDuplicates(new DuplicateSweepOptions { Threshold = threshold }, cancellationToken).GetEnumerator();
+            while (await Task.Run(sweep.MoveNext, cancellationToken).ConfigureAwait(false))
+            {
+                var batch = sweep.Current;
+                var confirmed = new List<DuplicatePair>(batch.Pairs.Count);
+                var templates = new Dictionary<string, StoredTemplate?>(StringComparer.Ordinal);
+                async ValueTask<StoredTemplate?> TemplateOf(string id)
+                {
+                    if (!templates.TryGetValue(id, out var template))
+                        templates[id] = template = await vault.Templates.GetAsync(tenantId, id, markUsed: false).ConfigureAwait(false);
+                    return template;
+                }
+                foreach (var pair in batch.Pairs)
+                {
+                    if (await TemplateOf(pair.FirstId).ConfigureAwait(false) is not { } a) continue;
+                    if (await TemplateOf(pair.SecondId).ConfigureAwait(false) is not { } b) continue;
+                    if (batch.Exact) { confirmed.Add(pair); continue; }
+                    float exact = Similarity.Cosine(a.ProtectedTemplate, b.ProtectedTemplate);
+                    if (exact >= threshold) confirmed.Add(pair with { Score = exact });
+                }
+                yield return new DuplicateSweepBatch(confirmed, batch.ProbesDone, batch.Probes, batch.Progress);
+            }
+        }
+        finally
+        {
+            _sweeps.TryRemove(tenantId, out _);
+        }
+    }
+
     public void Dispose() => _galleries.Dispose();
 }
+
+/// <summary>Confirmed duplicate pairs since the previous batch and the sweep's progress (see <see cref="DuplicateBatch"/>).</summary>
+public sealed record DuplicateSweepBatch(IReadOnlyList<DuplicatePair> Pairs, int TemplatesDone, int TemplatesTotal, double Progress);
+
+/// <summary>A duplicate sweep of the tenant is already running.</summary>
+public sealed class DuplicateSweepRunningException() : InvalidOperationException("a duplicate sweep of this tenant is already running");

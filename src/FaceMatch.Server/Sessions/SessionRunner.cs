@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using FaceMatch.Api.V1;
 using FaceMatch.Server.Admission;
+using FaceMatch.Server.Hosting;
 using FaceMatch.Server.Security;
 using FaceMatch.Server.Services;
 using FaceMatch.Vault;
@@ -19,6 +20,8 @@ namespace FaceMatch.Server.Sessions;
 /// session ends (<see cref="SessionEnding"/>). Feedback for a frame is written as soon as the frame is analysed,
 /// before the next one is read. Frames and their pixels live only for the frame's analysis; only an enrolment's
 /// template is stored, and, for a development token alone, the aligned crops (<see cref="SessionCaptures"/>).
+/// A graceful stop lets a running session finish within its grace period; one still waiting for frames or
+/// analysing them when the period is over ends UNAVAILABLE, while one already storing or sending its result completes.
 /// </summary>
 public sealed partial class SessionRunner(
     FaceAnalyzer analyzer,
@@ -29,6 +32,7 @@ public sealed partial class SessionRunner(
     TenantGalleryRegistry galleries,
     SessionOptions options,
     TimeProvider clock,
+    CallDrain drain,
     ILogger<SessionRunner> logger)
 {
     public async Task RunAsync(SessionKind kind, IAsyncStreamReader<SessionRequest> requests, IServerStreamWriter<SessionEvent> events,
@@ -40,7 +44,7 @@ public sealed partial class SessionRunner(
         var sessionId = Guid.NewGuid().ToString("N");
         var started = clock.GetUtcNow();
         var watch = Stopwatch.StartNew();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.GraceOver);
         limit.CancelAfter(options.MaxDuration);
 
         SessionStart start;
@@ -59,6 +63,10 @@ public sealed partial class SessionRunner(
             await events.WriteAsync(new SessionEvent { Result = result }, context.CancellationToken).ConfigureAwait(false);
             await RecordUsageAsync(kind, who, start, context, started, watch.Elapsed, result.Reason, (uint)frames.Count).ConfigureAwait(false);
             LogEnded(logger, sessionId, kind, result.Reason.Length == 0 ? "ok" : result.Reason, frames.Count, watch.Elapsed.TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (drain.GraceOver.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ReadinessInterceptor.ShuttingDown));
         }
         catch (OperationCanceledException) when (limit.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {

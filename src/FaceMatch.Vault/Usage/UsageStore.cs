@@ -74,6 +74,14 @@ public sealed class UsageStore
         await _store.CommitAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Counts a duplicate sweep of the tenant's gallery.</summary>
+    public async Task RecordDuplicateSweepAsync(string tenantId)
+    {
+        var (id, keys) = Resolve(tenantId);
+        Update(id, keys, c => c with { DuplicateSweeps = c.DuplicateSweeps + 1 });
+        await _store.CommitAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The tenant's counters; null for an unknown tenant.</summary>
     public UsageCounters? GetCounters(string tenantId)
     {
@@ -183,7 +191,8 @@ public sealed class UsageStore
             state.Counters = change(state.Counters);
             var c = state.Counters;
             var writer = new RecordWriter(64).Header(RecordKind.UsageCounters).VarUInt(c.Sessions).VarUInt(c.Enrollments)
-                .VarUInt(c.Authentications).VarUInt(c.Identifications).VarUInt(c.Compares).VarUInt(c.Frames).VarUInt(c.Templates);
+                .VarUInt(c.Authentications).VarUInt(c.Identifications).VarUInt(c.Compares).VarUInt(c.Frames).VarUInt(c.Templates)
+                .VarUInt(c.DuplicateSweeps);
             var key = StoreKeys.ById(RecordType.UsageCounters, tenant);
             _store.Upsert(key, Sealer.Seal(keys.RecordKey, key, writer.Written));
         }
@@ -201,6 +210,8 @@ public sealed class UsageStore
             {
                 Sessions = reader.VarUInt(), Enrollments = reader.VarUInt(), Authentications = reader.VarUInt(),
                 Identifications = reader.VarUInt(), Compares = reader.VarUInt(), Frames = reader.VarUInt(), Templates = reader.VarUInt(),
+                // Appended later: counters written before it have none.
+                DuplicateSweeps = reader.Remaining > 0 ? reader.VarUInt() : 0,
             };
             reader.End();
             return new CounterState(counters);

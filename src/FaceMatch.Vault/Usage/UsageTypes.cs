@@ -20,6 +20,8 @@ public sealed record UsageCounters
     public ulong Frames { get; init; }
     /// <summary>Templates currently stored.</summary>
     public ulong Templates { get; init; }
+    /// <summary>Duplicate sweeps of the whole gallery started (Admin.FindDuplicates).</summary>
+    public ulong DuplicateSweeps { get; init; }
 }
 
 /// <summary>

@@ -80,6 +80,9 @@ public sealed class BatchedModel : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends ONNX Runtime's profiling of this session and returns the profile's path (sessions made with a profile prefix).</summary>
+    public string EndProfiling() => _session.EndProfiling();
+
     /// <summary>Runs a whole batch synchronously, bypassing the queue (benchmarks measure the bare model this way).</summary>
     public float[][][] RunBatch(IReadOnlyList<float[]> items)
     {

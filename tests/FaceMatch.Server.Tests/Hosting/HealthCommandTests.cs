@@ -30,7 +30,7 @@ public sealed class HealthCommandTests
             await serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(3));
             var env = new Dictionary<string, string>(tls) { ["FACEMATCH_PORT"] = serve.Port.ToString() };
 
-            var ok = await Health(env);
+            var ok = await Health(env, "--timeout", "30");
             Assert.True(ok.Exit == 0, ok.Err);
             Assert.Equal("Serving", ok.Out);
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FaceMatch.Api.V1;
 using FaceMatch.Server.Tests.Support;
 using Google.Protobuf;
@@ -300,6 +301,97 @@ public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixtur
         Assert.DoesNotContain(fixture.AdminTokenValue, log);
         Assert.DoesNotContain(device, log);
         Assert.Contains(fixture.Serve.Lines, l => l.Contains("session ") && l.Contains(" Authenticate ended ok"));
+    }
+
+    /// <summary>
+    /// Admin.FindDuplicates over a tenant of one template per photo, against the brute-force reference computed here
+    /// from the exported (protected) templates: every pair at or above the threshold, once, nothing else.
+    /// </summary>
+    [Fact]
+    public async Task A_duplicate_sweep_streams_every_pair_above_the_threshold_and_counts_in_usage()
+    {
+        var (tenantId, token, _) = await fixture.NewTenantAsync(LivenessMode.Advisory);
+        var photos = ServiceFixture.People(photos: 2).Take(4).SelectMany(p => p.Photos).ToList();
+        var templates = new Dictionary<string, float[]>();
+        foreach (var photo in photos)
+        {
+            var enrolled = await Enroll(token, Still(photo));
+            if (!enrolled.Result.Enrolled) continue; // under the quality bar
+            var export = await fixture.Client.ExportTemplateAsync(new TemplateRef { TemplateId = enrolled.Result.TemplateId }, ServiceFixture.As(token));
+            templates[export.TemplateId] = MemoryMarshal.Cast<byte, float>(export.Template.Span).ToArray();
+        }
+        Assert.True(templates.Count >= 6, $"{templates.Count} templates");
+        // One removed template: the sweep must not see it.
+        var removed = templates.Keys.First();
+        await fixture.Client.DeleteTemplateAsync(new TemplateRef { TemplateId = removed }, ServiceFixture.As(token));
+        templates.Remove(removed);
+
+        static double Cosine(float[] a, float[] b)
+        {
+            double ab = 0, aa = 0, bb = 0;
+            for (int i = 0; i < a.Length; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb += (double)b[i] * b[i]; }
+            return ab / Math.Sqrt(aa * bb);
+        }
+        var ids = templates.Keys.ToList();
+        var scores = new Dictionary<(string, string), double>();
+        for (int i = 0; i < ids.Count; i++)
+            for (int j = i + 1; j < ids.Count; j++)
+                scores[(ids[i], ids[j])] = Cosine(templates[ids[i]], templates[ids[j]]);
+        // A threshold between the pairs' scores, so that some pairs are above it and some below.
+        var sorted = scores.Values.Order().ToList();
+        float threshold = (float)((sorted[sorted.Count * 3 / 4] + sorted[sorted.Count * 3 / 4 + 1]) / 2);
+        var expected = scores.Where(e => e.Value >= threshold).Select(e => e.Key).ToHashSet();
+        Assert.NotEmpty(expected);
+
+        async Task<List<FindDuplicatesResponse>> Sweep(float t)
+        {
+            using var call = fixture.Admin.FindDuplicates(new FindDuplicatesRequest { TenantId = tenantId, Threshold = t }, fixture.AsAdmin());
+            var messages = new List<FindDuplicatesResponse>();
+            await foreach (var m in call.ResponseStream.ReadAllAsync()) messages.Add(m);
+            return messages;
+        }
+        var sweep = await Sweep(threshold);
+        var last = sweep[^1];
+        Assert.True(last.Done);
+        Assert.Single(sweep, m => m.Done);
+        Assert.Equal(1f, last.Progress);
+        Assert.Equal((ulong)ids.Count, last.TemplatesTotal);
+        Assert.Equal(threshold, last.Threshold);
+        var pairs = sweep.SelectMany(m => m.Pairs).ToList();
+        Assert.Equal((ulong)pairs.Count, last.PairsFound);
+        var found = pairs.Select(p => ids.IndexOf(p.TemplateIdA) < ids.IndexOf(p.TemplateIdB) ? (p.TemplateIdA, p.TemplateIdB) : (p.TemplateIdB, p.TemplateIdA)).ToList();
+        Assert.Equal(found.Count, found.Distinct().Count());
+        Assert.Equal(expected.OrderBy(e => e), found.OrderBy(e => e));
+        foreach (var p in pairs)
+            Assert.True(Math.Abs(Cosine(templates[p.TemplateIdA], templates[p.TemplateIdB]) - p.Score) < 1e-4, $"{p.Score}");
+        Assert.DoesNotContain(pairs, p => p.TemplateIdA == removed || p.TemplateIdB == removed);
+
+        // Threshold 0: the tenant's match threshold, which is the server's while the policy sets none.
+        var compare = await fixture.Client.CompareAsync(new CompareRequest
+        {
+            ImageA = ByteString.CopyFrom(Photo(photos[0])), ImageB = ByteString.CopyFrom(Photo(photos[1])),
+        }, ServiceFixture.As(token));
+        var byDefault = await Sweep(0);
+        Assert.Equal(compare.Threshold, byDefault[^1].Threshold);
+        Assert.All(byDefault.SelectMany(m => m.Pairs), p => Assert.True(p.Score >= compare.Threshold));
+
+        var usage = await fixture.Admin.GetUsageAsync(new GetUsageRequest { TenantId = tenantId }, fixture.AsAdmin());
+        Assert.Equal(2UL, usage.DuplicateSweeps);
+
+        async Task<StatusCode> Status(FindDuplicatesRequest request, CallOptions options)
+        {
+            try
+            {
+                using var call = fixture.Admin.FindDuplicates(request, options);
+                await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
+                return StatusCode.OK;
+            }
+            catch (RpcException e) { return e.StatusCode; }
+        }
+        Assert.Equal(StatusCode.NotFound, await Status(new FindDuplicatesRequest { TenantId = "no-such-tenant" }, fixture.AsAdmin()));
+        Assert.Equal(StatusCode.InvalidArgument, await Status(new FindDuplicatesRequest { TenantId = tenantId, Threshold = 1.5f }, fixture.AsAdmin()));
+        Assert.Equal(StatusCode.InvalidArgument, await Status(new FindDuplicatesRequest { TenantId = tenantId, Threshold = float.NaN }, fixture.AsAdmin()));
+        Assert.Equal(StatusCode.PermissionDenied, await Status(new FindDuplicatesRequest { TenantId = tenantId }, ServiceFixture.As(token)));
     }
 
     [Fact]

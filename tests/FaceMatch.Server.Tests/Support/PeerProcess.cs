@@ -70,15 +70,27 @@ public sealed class PeerProcess : IAsyncDisposable
     public static async Task<JsonElement> RunAsync(string script, params string[] args) =>
         await RunToEndAsync(await StartAsync(script, args), script);
 
+    /// <summary>
+    /// Runs a grpc-js client scenario with <paramref name="input"/> on its stdin (then closed), which is where secrets
+    /// such as bearer tokens go: a process's arguments are readable by every user of the machine.
+    /// </summary>
+    public static async Task<JsonElement> RunWithInputAsync(string script, string input, TimeSpan lineTimeout, params string[] args)
+    {
+        var peer = await StartAsync(script, args);
+        await peer._process.StandardInput.WriteAsync(input);
+        peer._process.StandardInput.Close();
+        return await RunToEndAsync(peer, script, lineTimeout);
+    }
+
     /// <summary>Runs a grpcio client scenario to its end and returns the JSON it printed last.</summary>
     public static Task<JsonElement> RunPythonAsync(string script, params string[] args) =>
         RunToEndAsync(StartPython(script, args), script);
 
-    private static async Task<JsonElement> RunToEndAsync(PeerProcess started, string script)
+    private static async Task<JsonElement> RunToEndAsync(PeerProcess started, string script, TimeSpan? lineTimeout = null)
     {
         await using var peer = started;
         JsonElement? last = null;
-        while (await peer.ReadJsonLineAsync(TimeSpan.FromSeconds(60)) is { } line) last = line;
+        while (await peer.ReadJsonLineAsync(lineTimeout ?? TimeSpan.FromSeconds(60)) is { } line) last = line;
         await peer.WaitForExitAsync(TimeSpan.FromSeconds(20));
         return last ?? throw new InvalidOperationException($"{script} printed nothing. stderr:\n{peer.Stderr}");
     }

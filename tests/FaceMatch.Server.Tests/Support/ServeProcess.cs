@@ -7,7 +7,8 @@ namespace FaceMatch.Server.Tests.Support;
 
 /// <summary>
 /// The published executable as an operator runs it: `out/facematch serve` with the converted models, on free
-/// loopback ports and a temporary data directory. Its output lines are kept; it is killed on dispose.
+/// loopback ports and a temporary data directory (or one the caller owns, to restart a server on the same vault).
+/// Its output lines are kept; it is killed on dispose.
 /// </summary>
 public sealed class ServeProcess : IAsyncDisposable
 {
@@ -15,11 +16,13 @@ public sealed class ServeProcess : IAsyncDisposable
     private readonly List<string> _lines = [];
     private readonly Task<string> _stderr;
     private readonly string _data;
+    private readonly bool _ownsData;
 
-    private ServeProcess(Process process, string data, int port, int metricsPort)
+    private ServeProcess(Process process, string data, bool ownsData, int port, int metricsPort)
     {
         _process = process;
         _data = data;
+        _ownsData = ownsData;
         Port = port;
         MetricsPort = metricsPort;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_lines) _lines.Add(e.Data); };
@@ -36,10 +39,14 @@ public sealed class ServeProcess : IAsyncDisposable
     public IReadOnlyList<string> Lines { get { lock (_lines) return [.. _lines]; } }
     public Task<string> Stderr => _stderr;
 
-    public static ServeProcess Start(IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="dataDirectory">
+    /// An existing data directory (vault, master key) to serve from; the caller owns it and it outlives this
+    /// process. Null: a new temporary one, deleted on dispose.
+    /// </param>
+    public static ServeProcess Start(IReadOnlyDictionary<string, string>? environment = null, string? dataDirectory = null)
     {
         Assert.True(File.Exists(TestPaths.Executable), $"{TestPaths.Executable} missing: run `make build`");
-        var data = Directory.CreateTempSubdirectory("fm-serve").FullName;
+        var data = dataDirectory ?? Directory.CreateTempSubdirectory("fm-serve").FullName;
         var port = FreePort();
         var metricsPort = FreePort();
         var start = new ProcessStartInfo(TestPaths.Executable, ["serve"])
@@ -55,7 +62,7 @@ public sealed class ServeProcess : IAsyncDisposable
             },
         };
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
-        return new ServeProcess(Process.Start(start)!, data, port, metricsPort);
+        return new ServeProcess(Process.Start(start)!, data, ownsData: dataDirectory is null, port, metricsPort);
     }
 
     /// <summary>Waits until the server printed a line containing <paramref name="text"/>.</summary>
@@ -83,6 +90,13 @@ public sealed class ServeProcess : IAsyncDisposable
         await kill.WaitForExitAsync();
     }
 
+    /// <summary>SIGKILL: no handler runs and nothing is flushed; returns once the process is gone.</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        await SignalAsync("KILL");
+        await WaitForExitAsync(timeout);
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -98,6 +112,6 @@ public sealed class ServeProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
-        Directory.Delete(_data, recursive: true);
+        if (_ownsData) Directory.Delete(_data, recursive: true);
     }
 }

@@ -1,0 +1,69 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Net.Client;
+
+namespace FaceMatch.Client;
+
+/// <summary>The gRPC channel the clients run on, built from <see cref="FaceMatchClientOptions"/>.</summary>
+public static class FaceMatchChannel
+{
+    // A retried call keeps its request in memory until it commits; a Compare of two phone photos must fit, so the
+    // per-call allowance is over the server's 4 MiB message limit (grpc-dotnet's default of 1 MiB is not).
+    private const long RetryBufferPerCall = 8 << 20;
+    private const long RetryBufferPerChannel = 64 << 20;
+
+    /// <summary>
+    /// A channel for <paramref name="options"/>: HTTP/2 (TLS for https, trusting <see cref="FaceMatchClientOptions.CaCertificates"/>
+    /// alone when set), the retry policy, more connections once one's streams are taken, keep-alive pings, and
+    /// cancellation reported as <see cref="OperationCanceledException"/>. The caller disposes it.
+    /// </summary>
+    /// <exception cref="ArgumentException">the options are invalid.</exception>
+    public static GrpcChannel Create(FaceMatchClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // Finds a dead connection (a server that vanished without closing) while a session waits on it.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
+        if (options.CaCertificates is { Count: > 0 } roots)
+        {
+            var trusted = new X509Certificate2Collection(roots);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IssuedBy(trusted, certificate, chain, errors);
+        }
+        return GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            ServiceConfig = IdempotentMethods.ServiceConfig(options.Retry),
+            MaxRetryAttempts = options.Retry.MaxAttempts,
+            MaxRetryBufferPerCallSize = RetryBufferPerCall,
+            MaxRetryBufferSize = RetryBufferPerChannel,
+            ThrowOperationCanceledOnCancellation = true,
+            LoggerFactory = options.LoggerFactory,
+        });
+    }
+
+    /// <summary>
+    /// A server certificate is accepted when the platform found nothing wrong but the chain (name and presence are
+    /// still its checks), and the chain leads to one of <paramref name="roots"/> for server authentication.
+    /// </summary>
+    internal static bool IssuedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        // As the platform's own TLS check: private CAs seldom publish revocation lists.
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));   // serverAuth
+        if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
+    }
+}
