@@ -10,10 +10,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-CS_SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj' -o -name '*.proto' 2>/dev/null) Directory.Build.props
+# bin/ and obj/ are left out: every `dotnet build` or `dotnet test` rewrites generated sources there, which would
+# republish the executable (and reconvert the models) on the next make without a source having changed.
+CS_SOURCES := $(shell find src \( -name bin -o -name obj \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test gpu bench clean node-deps image
+.PHONY: all deps native build models run test load gpu bench bench-compare clean node-deps image
 
 all: build
 
@@ -68,6 +70,12 @@ tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json
 test: build models node-deps
 	@scripts/run-tests.sh
 
+## load: a short mixed load run (about 20 s, open loop, ../shared's photos) against a `facematch serve` it starts on
+## free loopback ports with a temporary data directory and stops after; reports in build/load/ (load/run-local.sh;
+## LOAD_RATE, LOAD_DURATION, LOAD_MIX, LOAD_PHOTOS and LOAD_OUT change it).
+load: build models
+	@load/run-local.sh
+
 ## gpu: the CUDA build: out/ republished with ONNX Runtime's GPU package (-p:FaceMatchGpu=true swaps
 ## src/FaceMatch.Models' reference to Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0, whose CUDA provider links
 ## cuBLAS/cuBLASLt 13, cudart 13 and cuRAND 10), and the CUDA kernels when nvcc is present. Run with
@@ -86,6 +94,14 @@ image: build models
 
 bench: build
 	$(DOTNET) run -c Release --project bench/FaceMatch.Bench -- $(ARGS)
+
+## bench-compare: bench/compare/run.sh, FaceMatch against face-api and Human on the same photos (ARGS passed on,
+## e.g. ARGS=--quick), with its pinned Node packages installed by `npm ci` only when the lock file changed.
+bench-compare: build models bench/compare/node_modules/.installed
+	bench/compare/run.sh $(ARGS)
+bench/compare/node_modules/.installed: bench/compare/package.json bench/compare/package-lock.json
+	cd bench/compare && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean:
 	rm -rf $(OUT) build $(MODELS)/*.onnx $(MODELS)/manifest.json $(MODELS)/.converted

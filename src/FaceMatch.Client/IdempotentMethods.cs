@@ -34,6 +34,8 @@ internal static class IdempotentMethods
         (FaceMatchService.Descriptor.FullName, "Identify"),
         (AdminService.Descriptor.FullName, "CreateTenant"),
         (AdminService.Descriptor.FullName, "IssueToken"),
+        // A server stream that reports as it goes: a retry would repeat what the caller already received.
+        (AdminService.Descriptor.FullName, "FindDuplicates"),
     ];
 
     /// <summary>The channel's service config: one retry policy for <see cref="Retried"/>; null when retries are off.</summary>

@@ -5,6 +5,7 @@ using FaceMatch.Cli.Commands.Bench;
 using FaceMatch.Matching.Galleries;
 using FaceMatch.Matching.Kernels;
 using FaceMatch.Models.Manifest;
+using FaceMatch.Vision;
 
 namespace FaceMatch.Cli.Commands;
 
@@ -16,11 +17,12 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput.");
+        var command = new Command("bench", "Benchmarks: 1:N matching scans, the approximate index, memory bandwidth, model throughput, photos embedded per second.");
         command.Subcommands.Add(Match());
         command.Subcommands.Add(Ann());
         command.Subcommands.Add(MemoryBandwidth());
         command.Subcommands.Add(Models());
+        command.Subcommands.Add(Embed());
         return command;
     }
 
@@ -140,6 +142,54 @@ internal static class BenchCommand
         return command;
     }
 
+    private static Command Embed()
+    {
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "folder with one sub-folder of photos per person (`_` folders skipped)" };
+        var passes = Positive("--passes", "Timed passes over every photo.", 3);
+        var warmup = new Option<int>("--warmup") { Description = "Untimed photos embedded first.", DefaultValueFactory = _ => 3 };
+        var concurrency = Positive("--concurrency", "Photos in flight at once (1: one after another).", 1);
+        var scores = new Option<FileInfo?>("--scores-out") { Description = "write every scored pair as CSV path_a,path_b,same,score" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var selection = PipelineSelection.Options();
+        var command = new Command("embed", "Photos per second through decode, detect, align and embed of each photo's largest face, and the accuracy of those embeddings on every pair.")
+            { dir };
+        foreach (var o in new Option[] { passes, warmup, concurrency, scores, json }.Concat(selection.All)) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var config = new EmbedBenchConfig
+            {
+                Folder = parse.GetValue(dir)!.FullName, Passes = parse.GetValue(passes), Warmup = Math.Max(0, parse.GetValue(warmup)),
+                Concurrency = parse.GetValue(concurrency), ScoresOut = parse.GetValue(scores)?.FullName,
+            };
+            if (!Directory.Exists(config.Folder)) return Fail($"folder not found: {config.Folder}");
+            FaceAnalyzer analyzer;
+            try { analyzer = await VisionCommands.OpenAnalyzerAsync(parse, selection, ct); }
+            catch (Exception e) when (e is ModelManifestException or IOException) { return Fail(e.Message); }
+            await using (analyzer)
+            {
+                var options = selection.Options(parse);
+                using var buffer = new MemoryStream();
+                try
+                {
+                    using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = !parse.GetValue(json), Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+                        await EmbedBenchmark.RunAsync(config, analyzer, options, writer, ct);
+                }
+                catch (Exception e) when (e is ArgumentException or IOException) { return Fail(e.Message); }
+                buffer.WriteByte((byte)'\n');
+                using var stdout = Console.OpenStandardOutput();
+                buffer.WriteTo(stdout);
+                return 0;
+            }
+        });
+        return command;
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"facematch bench: {message}");
+        return 2;
+    }
+
     private static Command Models()
     {
         var batches = new Option<string>("--batch") { Description = "Batch sizes, comma-separated.", DefaultValueFactory = _ => "1,8,32,64" };
@@ -184,8 +234,7 @@ internal static class BenchCommand
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or InvalidOperationException or InsufficientMemoryException)
         {
-            Console.Error.WriteLine($"facematch bench: {e.Message}");
-            return 2;
+            return Fail(e.Message);
         }
     }
 }

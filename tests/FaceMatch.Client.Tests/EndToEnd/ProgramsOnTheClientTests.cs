@@ -12,15 +12,15 @@ public sealed class ProgramsOnTheClientTests(ServeFixture fixture)
     public async Task A_compare_load_run_counts_every_call_with_its_status()
     {
         var (tenantId, token) = await fixture.NewTenantAsync();
-        var photos = Frames.People(photos: 2)[0].Photos;
-        var images = (await File.ReadAllBytesAsync(photos[0]), await File.ReadAllBytesAsync(photos[1]));
         var options = new LoadOptions
         {
             Target = fixture.Address,
-            Call = LoadCall.Compare,
+            Mix = CallMix.Parse("compare=1"),
             Token = token,
             CaCertificatePath = fixture.Pki.CaPath,
-            CompareImages = images,
+            PhotosDirectory = Path.GetDirectoryName(Frames.People(photos: 2)[0].Photos[0]),
+            // The metrics port serves TLS with the same certificate: the load generator trusts the private CA there too.
+            MetricsUrl = new Uri($"https://127.0.0.1:{fixture.Serve.MetricsPort}/metrics"),
             Concurrency = 2,
             Requests = 6,
             Duration = TimeSpan.FromMinutes(2),
@@ -28,24 +28,25 @@ public sealed class ProgramsOnTheClientTests(ServeFixture fixture)
         };
 
         var report = await LoadRun.RunAsync(options);
-        Assert.Equal(6, report.Requests);
+        Assert.Equal(6, report.Completed);
         Assert.Equal(0, report.Errors);
         Assert.Equal(6, report.Statuses["OK"]);
         Assert.Equal(6ul, (await fixture.Admin.GetUsageAsync(tenantId)).Compares);
+        Assert.Equal(6, report.Server!.CounterDeltas["facematch_grpc_calls_total{method=\"facematch.v1.FaceMatch/Compare\",status=\"OK\"}"]);
 
-        var refused = await LoadRun.RunAsync(options with { Token = "fm_" + new string('y', 43), Requests = 3 });
+        var refused = await LoadRun.RunAsync(options with { Token = "fm_" + new string('y', 43), Requests = 3, MetricsUrl = null });
         Assert.Equal(3, refused.Errors);
-        Assert.Equal(3, refused.Statuses["Unauthenticated"]);
+        Assert.Equal(3, refused.Statuses["UNAUTHENTICATED"]);
         Assert.DoesNotContain(token, options.ToString());
     }
 
     [Fact]
-    public void A_compare_run_needs_its_images_and_token()
+    public void A_compare_run_needs_its_photos_and_a_token()
     {
-        var compare = new LoadOptions { Target = new Uri("http://127.0.0.1:50051"), Call = LoadCall.Compare, Token = "fm_t" };
-        Assert.Contains("--image-a", Assert.Throws<ArgumentException>(compare.Validate).Message);
-        Assert.Contains("token", Assert.Throws<ArgumentException>((compare with { Token = null, CompareImages = ([1], [1]) }).Validate).Message);
-        (compare with { CompareImages = ([1], [1]) }).Validate();
+        var compare = new LoadOptions { Target = new Uri("http://127.0.0.1:50051"), Mix = CallMix.Parse("compare=1"), Token = "fm_t" };
+        Assert.Contains("--photos", Assert.Throws<ArgumentException>(compare.Validate).Message);
+        Assert.Contains("token", Assert.Throws<ArgumentException>((compare with { Token = null, PhotosDirectory = "." }).Validate).Message);
+        (compare with { PhotosDirectory = "." }).Validate();
     }
 
     [Fact]

@@ -33,18 +33,14 @@ public sealed class AdmissionServiceTests
         var client = new FaceMatch.Api.V1.FaceMatch.FaceMatchClient(channel);
         var photo = File.ReadAllBytes(ServiceFixture.People(photos: 2)[0].Photos[0]);
 
-        // One session of the first tenant, open and waiting for frames.
+        // One session of the first tenant, admitted (its first frame answered) and then held open.
         using var held = client.Enroll(ServiceFixture.As(first));
         await held.RequestStream.WriteAsync(new SessionRequest { Start = new SessionStart() });
-        RpcException? refused = null;
-        for (var attempt = 0; refused is null && attempt < 50; attempt++)
-        {
-            // The held session is admitted once the server has read its start; until then a second one may pass.
-            try { await SessionDriver.RunAsync(client.Enroll(ServiceFixture.As(first)), new SessionStart(), [photo]); }
-            catch (RpcException e) { refused = e; }
-        }
-        Assert.NotNull(refused);
-        Assert.Equal(StatusCode.ResourceExhausted, refused!.StatusCode);
+        await held.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = Google.Protobuf.ByteString.CopyFrom(photo), CaptureTimeMs = 1 } });
+        Assert.True(await held.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(SessionEvent.KindOneofCase.Feedback, held.ResponseStream.Current.KindCase);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => SessionDriver.RunAsync(client.Enroll(ServiceFixture.As(first)), new SessionStart(), [photo]));
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("this tenant is at its limit of 1 concurrent sessions", refused.Status.Detail);
         Assert.True(long.Parse(refused.Trailers.GetValue(Overload.PushbackTrailer)!) > 0);
 
@@ -53,7 +49,6 @@ public sealed class AdmissionServiceTests
         Assert.Equal("", other.Result.Reason);
 
         // Once the held session ends, its tenant may start again.
-        await held.RequestStream.WriteAsync(new SessionRequest { Frame = new Frame { Image = Google.Protobuf.ByteString.CopyFrom(photo), CaptureTimeMs = 1 } });
         await held.RequestStream.CompleteAsync();
         while (await held.ResponseStream.MoveNext(CancellationToken.None)) { }
         var again = await SessionDriver.RunAsync(client.Enroll(ServiceFixture.As(first)), new SessionStart(), [photo]);

@@ -35,7 +35,7 @@ public sealed class BenchModelsTests
         var manifest = ModelManifest.Load(TestPaths.ManifestPath);
         var expected = Enum.GetValues<ModelRole>().Select(manifest.ForRole).OfType<ModelEntry>().Select(e => e.Id).Order().ToList();
         var models = doc.RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(expected, models.Select(m => m.GetProperty("id").GetString()).Order().ToList());
+        Assert.Equal(expected, models.Select(m => m.GetProperty("id").GetString()!).Order().ToList());
         foreach (var model in models)
         {
             Assert.Equal([1, 2], model.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("batch").GetInt32()));

@@ -7,7 +7,8 @@ namespace FaceMatch.Vision.Tests.Pipeline;
 /// <summary>
 /// Accuracy on ../shared/data/faces (labelled photos of 9 people) and on its tight-crop version (every face cut to its
 /// detector box, grey, 150×150, losslessly and as JPEG q50), measured by the real `facematch` executable exactly as an
-/// operator would run it, with the default pipeline.
+/// operator would run it, with the default pipeline; and `facematch bench embed`, which times the same pipeline over
+/// the same pairs (bench/compare's FaceMatch rows).
 /// </summary>
 public sealed class SharedFacesEvalTests : IClassFixture<SharedFacesEvalTests.TightCrops>
 {
@@ -63,6 +64,40 @@ public sealed class SharedFacesEvalTests : IClassFixture<SharedFacesEvalTests.Ti
         }
     }
 
+    [Fact]
+    public async Task BenchEmbedTimesEveryPhotoAndScoresEveryPairOfTheFolder()
+    {
+        var set = FaceMatch.Vision.Evaluation.EvaluationSet.FromFolder(TestPaths.Faces);
+        var scores = Path.Combine(_crops.Root, "bench-embed-scores.csv");
+        var r = (await Facematch("bench", "embed", TestPaths.Faces, "--passes", "2", "--warmup", "1", "--scores-out", scores, "--json")).RootElement;
+        var photos = set.Images.Count();
+        Assert.Equal(photos, r.GetProperty("photos").GetInt32());
+        Assert.Equal(2 * photos, r.GetProperty("timed_photos").GetInt32());
+        Assert.Empty(r.GetProperty("failed").EnumerateArray());
+        Assert.True(r.GetProperty("photos_per_sec").GetDouble() > 0 && r.GetProperty("cpu_ms_per_photo").GetDouble() > 0);
+
+        // The CSV holds exactly the folder's pairs, labelled as eval labels them, and the printed accuracy is theirs.
+        string Rel(string path) => Path.GetRelativePath(TestPaths.Faces, path).Replace('\\', '/');
+        var expected = set.Pairs.ToDictionary(p => (Rel(p.PathA), Rel(p.PathB)), p => p.Same);
+        var rows = File.ReadAllLines(scores).Skip(1).Select(line => line.Split(',')).ToArray();
+        Assert.Equal(expected.Count, rows.Length);
+        foreach (var row in rows) Assert.Equal(expected[(row[0], row[1])], row[2] == "1");
+        var score = (string[] row) => double.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture);
+        var metrics = FaceMatch.Vision.Evaluation.VerificationMetrics.Compute(
+            rows.Where(x => x[2] == "1").Select(score).ToArray(), rows.Where(x => x[2] == "0").Select(score).ToArray());
+        Assert.Equal(metrics.Auc, r.GetProperty("auc").GetDouble(), 5);
+        Assert.Equal(metrics.DPrime, r.GetProperty("dprime").GetDouble(), 3);
+        Assert.True(metrics.Auc >= 0.995 && metrics.TarAtFar1e2 >= 0.97, $"AUC {metrics.Auc}, TAR@FAR1e-2 {metrics.TarAtFar1e2}");
+    }
+
+    [Fact]
+    public async Task BenchEmbedRefusesAMissingFolderWithExitCode2()
+    {
+        var (exit, _, stderr) = await Run("bench", "embed", Path.Combine(_crops.Root, "no-such-folder"));
+        Assert.Equal(2, exit);
+        Assert.Contains("folder not found", stderr);
+    }
+
     private static void AssertBar(JsonElement r, double tar)
     {
         double Get(string key) => r.GetProperty(key).GetDouble();
@@ -72,6 +107,13 @@ public sealed class SharedFacesEvalTests : IClassFixture<SharedFacesEvalTests.Ti
     }
 
     internal static async Task<JsonDocument> Facematch(params string[] args)
+    {
+        var (exit, stdout, stderr) = await Run(args);
+        Assert.True(exit == 0, $"facematch {string.Join(' ', args)} exited {exit}: {stderr}{stdout}");
+        return JsonDocument.Parse(stdout);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> Run(params string[] args)
     {
         Assert.True(Directory.Exists(TestPaths.Faces), $"{TestPaths.Faces} missing: ../shared must sit beside the checkout");
         Assert.True(File.Exists(TestPaths.Executable), $"{TestPaths.Executable} missing: run `make build`");
@@ -86,8 +128,7 @@ public sealed class SharedFacesEvalTests : IClassFixture<SharedFacesEvalTests.Ti
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"facematch {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}{await stdout}");
-        return JsonDocument.Parse(await stdout);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>
