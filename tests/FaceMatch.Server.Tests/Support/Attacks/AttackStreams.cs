@@ -44,6 +44,17 @@ public static class AttackStreams
         }).ToList();
     }
 
+    /// <summary>
+    /// A print bent harder (radius 0.35 print widths) and swept further (−30° to +30°) than <see cref="CurvedPrint"/>: the
+    /// measured limit of the planar cue (docs/liveness.md), not one of the streams the tests require to fail.
+    /// </summary>
+    public static IReadOnlyList<byte[]> StronglyCurvedPrint(byte[] photo, int frames, int seed = 3)
+    {
+        using var print = new PrintedPhoto(photo);
+        return Enumerable.Range(0, frames).Select(i =>
+            print.Capture(new PrintPose(Yaw: frames == 1 ? 0 : -30 + 60.0 * i / (frames - 1), 0, 0, 0, 0), bendRadius: 0.35, seed: seed * 1000 + i)).ToList();
+    }
+
     /// <summary>The photo itself sent as every frame, byte for byte (a still image fed to the stream).</summary>
     public static IReadOnlyList<byte[]> StillPhoto(byte[] photo, int frames) => Enumerable.Repeat(photo, frames).ToList();
 }
