@@ -23,6 +23,9 @@ public sealed record FrameAnalysis(
     /// <summary>The main face's aligned crop as PNG, only when the caller asked for it (development captures).</summary>
     public byte[]? AlignedCropPng { get; init; }
 
+    /// <summary>The main face's 468 FaceMesh points, when the manifest has a default mesh model.</summary>
+    public MeshPoints? Mesh { get; init; }
+
     public FaceDetection? MainFace => Faces.Count > 0 ? Faces[0] : null;
 }
 
@@ -36,11 +39,13 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     private readonly IFaceDetector _detector;
     private readonly FaceEmbedder _embedder;
     private readonly PassiveLiveness _liveness;
+    private readonly FaceMesh? _mesh;
     private readonly FrameQuality _quality;
     private readonly VisionOptions _options;
 
-    private FaceAnalyzer(VisionOptions options, float matchThreshold, IFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness)
+    private FaceAnalyzer(VisionOptions options, float matchThreshold, IFaceDetector detector, FaceEmbedder embedder, PassiveLiveness liveness, FaceMesh? mesh)
     {
+        _mesh = mesh;
         _options = options;
         MatchThreshold = matchThreshold;
         _decoder = new ImageDecoder(options.Decode);
@@ -59,6 +64,8 @@ public sealed class FaceAnalyzer : IAsyncDisposable
     /// <summary>The detection model's id, and the landmark model's when that stage runs ("ultraface-rfb320+faceapi-landmark68").</summary>
     public string DetectorId => _detector is LandmarkedDetector l ? $"{l.Model.Entry.Id}+{l.Landmarker.Model.Entry.Id}" : _detector.Model.Entry.Id;
     public PassiveLiveness Liveness => _liveness;
+    /// <summary>FaceMesh on the main face of each analysed frame (the session's liveness cues), or null without a default mesh model.</summary>
+    public FaceMesh? Mesh => _mesh;
 
     /// <summary>Loads the manifest's detector, embedder and liveness models (sessions are created off the caller's thread).</summary>
     public static Task<FaceAnalyzer> CreateAsync(ModelManifest manifest, VisionOptions options, CancellationToken cancellationToken = default) =>
@@ -69,12 +76,14 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             var threshold = options.MatchThreshold ?? embedder.Threshold?.Value
                 ?? throw new ModelManifestException(
                     $"embedder '{embedder.Id}' has no threshold in the model manifest: add one measured with `facematch eval`, or set FACEMATCH_MATCH_THRESHOLD");
+            // A passive model runs only when the manifest marks it default: which ones score a frame is a measured choice.
             BatchedModel? Optional(ModelRole role) =>
-                manifest.ForRole(role) is { } e ? new BatchedModel(e, sessions, options.LivenessBatching) : null;
+                manifest.DefaultFor(role) is { } e ? new BatchedModel(e, sessions, options.LivenessBatching) : null;
             return new FaceAnalyzer(options, threshold,
                 CreateDetector(manifest, options, sessions),
                 new FaceEmbedder(new BatchedModel(embedder, sessions, options.EmbedderBatching), flipAverage: options.FlipAverage),
-                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale));
+                new PassiveLiveness(Optional(ModelRole.Antispoof), Optional(ModelRole.Liveness), options.LivenessCropScale),
+                manifest.DefaultFor(ModelRole.Mesh) is { } mesh ? new FaceMesh(new BatchedModel(mesh, sessions, options.LandmarkBatching), options.MeshCropScale) : null);
         }, cancellationToken);
 
     /// <summary>
@@ -114,6 +123,14 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         return faces.Count == 0 ? null : await EmbedAsync(image, faces[0], cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The passive liveness score (<see cref="LivenessScore.Combined"/>) of the largest face, or null when there is none.</summary>
+    public async Task<double?> ScoreLargestFaceLivenessAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default)
+    {
+        using var image = Decode(encoded.Span);
+        var faces = await DetectAsync(image, cancellationToken).ConfigureAwait(false);
+        return faces.Count == 0 ? null : (await _liveness.ScoreAsync(image, faces[0], cancellationToken).ConfigureAwait(false)).Combined;
+    }
+
     /// <summary>Decode, detect, and for the main face: embedding, passive liveness and quality, overlapped.</summary>
     public Task<FrameAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken = default) =>
         AnalyzeAsync(encoded, encodeAlignedCrop: false, cancellationToken);
@@ -132,7 +149,7 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         // The liveness models run on another thread while this one aligns the face and runs the embedder: each run
         // takes one core (VisionOptions.IntraOpThreads), so the overlap is what fills a second core. (An idle
         // batcher runs a model on its caller's thread, so the branch gets a thread of its own.)
-        var liveness = _liveness.Available ? Task.Run(() => _liveness.ScoreAsync(image, main, cancellationToken), cancellationToken) : null;
+        var liveness = _liveness.Available || _mesh is not null ? Task.Run(() => LivenessEvidenceAsync(image, main, cancellationToken), cancellationToken) : null;
         try
         {
             // One warp per frame: the aligned crop feeds both the embedder and the quality gate.
@@ -140,8 +157,12 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             var embedding = _embedder.EmbedCropAsync(crop, cancellationToken);
             var quality = AssessQuality(main, faces.Count, crop);
             var png = encodeAlignedCrop ? PngEncoder.Encode(crop) : null;
-            return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false),
-                liveness is null ? null : await liveness.ConfigureAwait(false), quality) { AlignedCropPng = png };
+            var evidence = liveness is null ? default : await liveness.ConfigureAwait(false);
+            return new FrameAnalysis(image.Width, image.Height, faces, await embedding.ConfigureAwait(false), evidence.Passive, quality)
+            {
+                AlignedCropPng = png,
+                Mesh = evidence.Mesh,
+            };
         }
         catch when (liveness is not null)
         {
@@ -150,6 +171,14 @@ public sealed class FaceAnalyzer : IAsyncDisposable
             _ = liveness.Exception;
             throw;
         }
+    }
+
+    /// <summary>The passive score and the mesh of the main face, both cut from the image before this returns its task.</summary>
+    private async Task<(LivenessScore? Passive, MeshPoints? Mesh)> LivenessEvidenceAsync(RgbImage image, FaceDetection face, CancellationToken ct)
+    {
+        var passive = _liveness.Available ? _liveness.ScoreAsync(image, face, ct) : null;
+        var mesh = _mesh?.LocateAsync(image, face.Box, ct);
+        return (passive is null ? null : await passive.ConfigureAwait(false), mesh is null ? null : await mesh.ConfigureAwait(false));
     }
 
     /// <summary>Quality of one face: exposure and sharpness over its aligned crop, size and pose from its keypoints.</summary>
@@ -180,5 +209,6 @@ public sealed class FaceAnalyzer : IAsyncDisposable
         await _detector.DisposeAsync();
         await _embedder.DisposeAsync();
         await _liveness.DisposeAsync();
+        if (_mesh is not null) await _mesh.DisposeAsync();
     }
 }

@@ -41,6 +41,8 @@ public sealed class ModelManifestTests : IDisposable
     [InlineData("\"layout\": \"NHWC\"", "3 are needed")]
     [InlineData("\"layout\": \"NCHW\", \"scale\": [1, 0, 1]", "non-zero")]
     [InlineData("\"layout\": \"NCHW\", \"mean\": [127.5]", "one value per channel")]
+    [InlineData("\"layout\": \"NCHW\", \"crop\": { \"scale\": 0 }", "input.crop needs a positive scale")]
+    [InlineData("\"layout\": \"NCHW\", \"crop\": { \"scale\": 2.7, \"shape\": \"round\" }", "a shape of square or box")]
     public void BadInputDescriptionsAreRejectedWithTheReason(string inputFields, string reason)
     {
         var path = Write($$"""
@@ -64,6 +66,23 @@ public sealed class ModelManifestTests : IDisposable
             { "id": "x", "role": "detector", "file": "x.onnx", "input": { "name": "in", "shape": [-1, 3, 0, 64], "layout": "NCHW" } }
             """)));
         Assert.Contains("positive, or -1", e.Message);
+    }
+
+    [Fact]
+    public void APassiveModelDescribesItsCropAndItsLogits()
+    {
+        var entry = ModelManifest.Load(Write("""
+            { "id": "fas", "role": "liveness", "file": "fas.onnx",
+              "input": { "name": "input", "shape": [-1, 3, 128, 128], "layout": "NCHW", "colorOrder": "BGR", "crop": { "scale": 2.7, "shape": "box", "clamp": true } },
+              "outputs": [ { "name": "output", "shape": [-1, 3], "activation": "softmax" } ] }
+            """)).Models.Single();
+        Assert.Equal(new ModelCrop { Scale = 2.7f, Shape = "box", Clamp = true }, entry.Input.Crop);
+        Assert.Equal("softmax", entry.Outputs.Single().Activation);
+        var e = Assert.Throws<ModelManifestException>(() => ModelManifest.Load(Write("""
+            { "id": "x", "role": "liveness", "file": "x.onnx", "input": { "name": "in", "shape": [-1, 3, 8, 8], "layout": "NCHW" },
+              "outputs": [ { "name": "o", "shape": [-1, 2], "activation": "sigmoid" } ] }
+            """)));
+        Assert.Contains("activation may only be softmax", e.Message);
     }
 
     [Fact]
@@ -107,6 +126,22 @@ public sealed class ModelManifestSelectionTests
         var e = Assert.Throws<ModelManifestException>(() => Manifest.WithDefault(ModelRole.Embedder, "d"));
         Assert.Contains("no embedder 'd'", e.Message);
         Assert.Contains("a, b", e.Message);
+    }
+
+    [Fact]
+    public void WithPassiveChoosesThePassiveModelsAndOnlyThem()
+    {
+        var manifest = new ModelManifest
+        {
+            Models = [Entry("spoof", ModelRole.Antispoof, true), Entry("live-a", ModelRole.Liveness, true), Entry("live-b", ModelRole.Liveness, false), Entry("e", ModelRole.Embedder, true)],
+        };
+        var b = manifest.WithPassive(["live-b"]);
+        Assert.Equal(["live-b"], b.Models.Where(m => m.Default && ModelManifest.PassiveRoles.Contains(m.Role)).Select(m => m.Id));
+        Assert.Null(b.DefaultFor(ModelRole.Antispoof));
+        Assert.True(b.Models.Single(m => m.Id == "e").Default);
+        Assert.Empty(manifest.WithPassive([]).Models.Where(m => m.Default && ModelManifest.PassiveRoles.Contains(m.Role)));
+        Assert.Contains("no passive liveness model 'e'", Assert.Throws<ModelManifestException>(() => manifest.WithPassive(["e"])).Message);
+        Assert.Contains("one passive model per role", Assert.Throws<ModelManifestException>(() => manifest.WithPassive(["live-a", "live-b"])).Message);
     }
 
     [Fact]

@@ -34,6 +34,24 @@ public sealed class TenantAndTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task The_challenge_mode_is_stored_in_the_existing_record_layout()
+    {
+        string id;
+        await using (var vault = await TestVault.OpenAsync(_dir.Path))
+        {
+            id = (await vault.Tenants.CreateAsync("challenged")).TenantId;
+            await vault.Tenants.SetPolicyAsync(id, new Policy { Liveness = LivenessMode.Challenge, LivenessThreshold = 0.6f });
+        }
+        await using (var vault = await TestVault.OpenAsync(_dir.Path))
+        {
+            Assert.Equal(LivenessMode.Challenge, vault.Tenants.Get(id)!.Policy.Liveness);
+            Assert.Equal(0.6f, vault.Tenants.Get(id)!.Policy.LivenessThreshold);
+            // The mode is one byte holding the contract's number: 3, after REQUIRED (1) and ADVISORY (2).
+            Assert.Equal(3, (int)LivenessMode.Challenge);
+        }
+    }
+
+    [Fact]
     public async Task Policy_limits_are_enforced_with_a_reason()
     {
         await using var vault = await TestVault.OpenAsync(_dir.Path);

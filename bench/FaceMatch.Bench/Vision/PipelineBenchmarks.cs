@@ -33,7 +33,7 @@ public class PipelineBenchmarks
     private RgbImage[] _images = null!;
     private FaceDetection[] _faces = null!;
     private RgbImage[] _crops = null!;
-    private float[][] _detectorItems = null!, _embedderItems = null!, _antispoofItems = null!, _livenessItems = null!, _landmarkItems = null!;
+    private float[][] _detectorItems = null!, _embedderItems = null!, _antispoofItems = null!, _livenessItems = null!, _landmarkItems = null!, _meshItems = null!;
     private FaceLandmarker? _landmarker;
     private float[] _scratch = null!;
 
@@ -62,7 +62,10 @@ public class PipelineBenchmarks
         var liveness = _analyzer.Liveness;
         _antispoofItems = liveness.Antispoof is { } a ? _images.Select((img, i) => Item(a, t => liveness.WriteInput(a, img, _faces[i], t))).ToArray() : [];
         _livenessItems = liveness.LivenessModel is { } l ? _images.Select((img, i) => Item(l, t => liveness.WriteInput(l, img, _faces[i], t))).ToArray() : [];
-        _scratch = new float[new[] { detector, _analyzer.Embedder.Model, liveness.Antispoof!, liveness.LivenessModel! }.Max(m => m.ItemLength)];
+        _meshItems = _analyzer.Mesh is { } mesh
+            ? _faces.Select((f, i) => Item(mesh.Model, t => AffineWarp.ToTensor(_images[i], mesh.CropFor(f.Box), mesh.Model.InputFormat, t))).ToArray()
+            : [];
+        _scratch = new float[new[] { detector, _analyzer.Embedder.Model, liveness.Antispoof, liveness.LivenessModel }.OfType<BatchedModel>().Max(m => m.ItemLength)];
     }
 
     [GlobalCleanup]
@@ -82,11 +85,16 @@ public class PipelineBenchmarks
     [Benchmark(Description = "model: embedder (bare)")]
     public object Embedder() => _analyzer.Embedder.Model.RunBatch(_embedderItems);
 
+    // The manifest's default passive models only (faceplugin-liveness; the antispoof role has no default): a role
+    // without one measures nothing.
     [Benchmark(Description = "model: antispoof (bare)")]
-    public object Antispoof() => _analyzer.Liveness.Antispoof!.RunBatch(_antispoofItems);
+    public object Antispoof() => _analyzer.Liveness.Antispoof?.RunBatch(_antispoofItems) ?? (object)0;
 
     [Benchmark(Description = "model: liveness (bare)")]
-    public object LivenessModel() => _analyzer.Liveness.LivenessModel!.RunBatch(_livenessItems);
+    public object LivenessModel() => _analyzer.Liveness.LivenessModel?.RunBatch(_livenessItems) ?? (object)0;
+
+    [Benchmark(Description = "model: facemesh (bare; sessions only)")]
+    public object MeshModel() => _analyzer.Mesh?.Model.RunBatch(_meshItems) ?? (object)0;
 
     [Benchmark(Description = "stage: decode 640x640 JPEG")]
     public int Decode()
@@ -127,8 +135,8 @@ public class PipelineBenchmarks
         var liveness = _analyzer.Liveness;
         for (var i = 0; i < _images.Length; i++)
         {
-            liveness.WriteInput(liveness.Antispoof!, _images[i], _faces[i], _scratch);
-            liveness.WriteInput(liveness.LivenessModel!, _images[i], _faces[i], _scratch);
+            foreach (var model in new[] { liveness.Antispoof, liveness.LivenessModel }.OfType<BatchedModel>())
+                liveness.WriteInput(model, _images[i], _faces[i], _scratch);
         }
         return _scratch[0];
     }

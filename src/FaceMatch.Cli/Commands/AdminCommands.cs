@@ -44,7 +44,7 @@ internal static class AdminCommands
             Leaf("revoke", "Revoke a token.", [tokenId], async (c, r, ct) => new RevokeTokenResponse { Revoked = await c.RevokeTokenAsync(r.GetValue(tokenId)!, ct) }),
         };
 
-        var liveness = new Option<string?>("--liveness") { Description = "required or advisory" };
+        var liveness = new Option<string?>("--liveness") { Description = "required, advisory or challenge" };
         var templateDays = new Option<uint?>("--template-retention-days") { Description = "Days since last use (0: until deleted)" };
         var captureDays = new Option<uint?>("--dev-capture-retention-days");
         var usageDays = new Option<uint?>("--usage-retention-days") { Description = "At most 730" };
@@ -63,7 +63,8 @@ internal static class AdminCommands
                     null => null,
                     "required" => LivenessMode.Required,
                     "advisory" => LivenessMode.Advisory,
-                    var l => throw new ArgumentException($"--liveness '{l}' is not required or advisory"),
+                    "challenge" => LivenessMode.Challenge,
+                    var l => throw new ArgumentException($"--liveness '{l}' is not required, advisory or challenge"),
                 };
                 GalleryStorage? newStorage = r.GetValue(storage)?.ToLowerInvariant() switch
                 {

@@ -64,9 +64,10 @@ internal static class ModelsCommand
                 var source = m.Source is { } s ? $"{s.Package}@{s.Version} ({s.Format}{(s.License is { } l ? ", " + l : "")})" : "operator-provided";
                 Console.WriteLine($"{m.Id}  role={m.Role.ToString().ToLowerInvariant()}{(m.Default ? " (default)" : "")}  file={m.File}  source={source}");
                 var i = m.Input;
-                Console.WriteLine($"  in  {i.Name} {FormatShape(i.Shape)} {i.Layout} {i.ColorOrder} mean=[{string.Join(",", i.Mean)}] scale=[{string.Join(",", i.Scale.Select(v => v.ToString("G6")))}]");
+                Console.WriteLine($"  in  {i.Name} {FormatShape(i.Shape)} {i.Layout} {i.ColorOrder} mean=[{string.Join(",", i.Mean)}] scale=[{string.Join(",", i.Scale.Select(v => v.ToString("G6")))}]"
+                    + (i.Crop is { } crop ? $" crop={crop.Shape} x{crop.Scale:G4}{(crop.Clamp ? " clamped" : "")}" : ""));
                 foreach (var o in m.Outputs)
-                    Console.WriteLine($"  out {o.Name} {FormatShape(o.Shape)}{(o.Meaning is { } meaning ? ": " + meaning : "")}");
+                    Console.WriteLine($"  out {o.Name} {FormatShape(o.Shape)}{(o.Activation is { } a ? " (" + a + ")" : "")}{(o.Meaning is { } meaning ? ": " + meaning : "")}");
                 if (m.Source?.Upstream is { } upstream) Console.WriteLine($"  upstream {upstream}");
                 if (m.Threshold is { } t) Console.WriteLine($"  threshold {t.Value:G6}: {t.Method}");
                 if (!File.Exists(m.ResolvedPath)) Console.WriteLine($"  MISSING FILE {m.ResolvedPath}");

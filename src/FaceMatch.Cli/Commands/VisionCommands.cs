@@ -8,10 +8,10 @@ using FaceMatch.Vision.Imaging;
 
 namespace FaceMatch.Cli.Commands;
 
-/// <summary>`facematch compare | detect | eval`: the vision pipeline from the command line.</summary>
+/// <summary>`facematch compare | detect | eval | eval-liveness`: the vision pipeline from the command line.</summary>
 internal static class VisionCommands
 {
-    public static IEnumerable<Command> Create() => [Compare(), Detect(), Eval()];
+    public static IEnumerable<Command> Create() => [Compare(), Detect(), Eval(), EvalLiveness()];
 
     private static Command Compare()
     {
@@ -159,6 +159,92 @@ internal static class VisionCommands
             ["detector"] = analyzer.DetectorId,
             ["flip_average"] = analyzer.Embedder.FlipAverage,
         };
+    }
+
+    private static Command EvalLiveness()
+    {
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "folder with live/ and spoof/ sub-folders of images (any depth)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object (the default and only format)" };
+        var perImage = new Option<bool>("--per-image") { Description = "add \"images\": every scored image's path and score" };
+        var models = new Option<string?>("--model") { Description = "passive model id(s) to evaluate, comma-separated; one run each under \"runs\" (default: the manifest's default passive models together)" };
+        var threshold = new Option<double?>("--threshold") { Description = "decision threshold (default: the models' manifest threshold)" };
+        var apcer = new Option<double>("--apcer") { Description = "target APCER for \"threshold_at_apcer\"", DefaultValueFactory = _ => 1e-2 };
+        var selection = PipelineSelection.Options();
+        var command = new Command("eval-liveness",
+            "Score the largest face of every image under live/ and spoof/ with the passive liveness models; prints AUC, APCER and BPCER (ISO/IEC 30107-3) and thresholds.")
+            { dir, json, perImage, models, threshold, apcer };
+        foreach (var o in selection.All) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            LivenessSet set;
+            ModelManifest manifest;
+            var chosen = new List<ModelManifest>();
+            try
+            {
+                set = LivenessSet.FromFolder(parse.GetValue(dir)!.FullName);
+                manifest = selection.Apply(parse, ModelManifest.Load(CliPaths.ManifestPath()));
+                if (parse.GetValue(models) is { } list)
+                    chosen.AddRange(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(id => manifest.WithPassive([id])));
+                else chosen.Add(manifest);
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or ModelManifestException)
+            {
+                return CliJson.Error(e.Message);
+            }
+            var runs = new JsonArray();
+            foreach (var m in chosen)
+            {
+                await using var analyzer = await FaceAnalyzer.CreateAsync(m, selection.Options(parse), ct);
+                if (!analyzer.Liveness.Available) return CliJson.Error("the model manifest marks no passive liveness model default (use --model ID)");
+                var report = await LivenessEvaluator.RunAsync(set, async path => await analyzer.ScoreLargestFaceLivenessAsync(await File.ReadAllBytesAsync(path, ct), ct));
+                runs.Add(DescribeLiveness(report, analyzer, parse.GetValue(threshold) ?? analyzer.Liveness.Threshold, parse.GetValue(apcer), parse.GetValue(perImage)));
+            }
+            CliJson.Print(runs.Count == 1 ? runs[0]!.DeepClone() : new JsonObject { ["runs"] = runs.DeepClone() });
+            return 0;
+        });
+        return command;
+    }
+
+    private static JsonObject DescribeLiveness(LivenessReport report, FaceAnalyzer analyzer, double threshold, double targetApcer, bool perImage)
+    {
+        static JsonNode? Rate(double? v) => v is { } x ? CliJson.Round(x) : null;
+        static JsonNode? Score(IReadOnlyList<double> scores, Func<IReadOnlyList<double>, double> pick) => scores.Count == 0 ? null : CliJson.Round(pick(scores));
+        var separation = report.Separation;
+        var at1e2 = report.AtApcer(1e-2);
+        var atTarget = report.AtApcer(targetApcer);
+        var result = new JsonObject
+        {
+            ["auc"] = separation is null ? null : CliJson.Round(separation.Auc),
+            ["dprime"] = separation is null ? null : CliJson.Round(separation.DPrime, 3),
+            ["eer"] = separation is null ? null : CliJson.Round(separation.Eer),
+            ["threshold"] = CliJson.Round(threshold),
+            ["apcer"] = Rate(report.Apcer(threshold)),
+            ["bpcer"] = Rate(report.Bpcer(threshold)),
+            ["bpcer_at_apcer_1e-2"] = Rate(at1e2?.Bpcer),
+            // Thresholds unrounded: rounded down they could let one more attack through than the target allows.
+            ["threshold_at_apcer_1e-2"] = at1e2?.Threshold,
+            ["target_apcer"] = targetApcer,
+            ["threshold_at_apcer"] = atTarget?.Threshold,
+            ["bpcer_at_apcer"] = Rate(atTarget?.Bpcer),
+            ["live_images"] = report.LiveScores.Count,
+            ["spoof_images"] = report.SpoofScores.Count,
+            ["lowest_live"] = Score(report.LiveScores, s => s.Min()),
+            ["highest_spoof"] = Score(report.SpoofScores, s => s.Max()),
+            ["mean_live"] = Score(report.LiveScores, s => s.Average()),
+            ["mean_spoof"] = Score(report.SpoofScores, s => s.Average()),
+            ["failed_images"] = report.FailedImages.Count,
+            ["failed"] = new JsonArray(report.FailedImages.Select(f => (JsonNode)f!).ToArray()),
+            ["models"] = new JsonArray(analyzer.Liveness.ModelIds.Select(id => (JsonNode)id!).ToArray()),
+            ["detector"] = analyzer.DetectorId,
+        };
+        if (perImage)
+            result["images"] = new JsonArray(report.Scored.Select(s => (JsonNode)new JsonObject
+            {
+                ["path"] = s.Path,
+                ["live"] = s.Live,
+                ["score"] = CliJson.Round(s.Score),
+            }).ToArray());
+        return result;
     }
 
     internal static async Task<FaceAnalyzer> OpenAnalyzerAsync(ParseResult parse, PipelineSelection selection, CancellationToken ct)

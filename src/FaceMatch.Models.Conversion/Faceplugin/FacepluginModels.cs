@@ -93,5 +93,51 @@ public static class FacepluginModels
         Threshold = new ModelThreshold { Value = 0.450f, Method = ModelThresholds.ZeroFalseAccepts + " Highest impostor 0.4496 (tight crops)." },
     };
 
-    public static IReadOnlyList<FacepluginModel> All { get; } = [Rfb320, MobileFaceNet];
+    /// <summary>
+    /// The package's passive liveness net (model/fr_liveness.onnx): by its layers a MiniFASNetV2 with squeeze-and-excitation
+    /// blocks (the architecture of minivision-ai's Silent-Face-Anti-Spoofing), exported from PyTorch, 128×128 input, three
+    /// logits. The package's JavaScript feeds it RGB; measured on real faces it follows BGR (docs/liveness.md, and
+    /// FacepluginLivenessTests pins it): index 0 with BGR is the live class.
+    /// </summary>
+    public static readonly FacepluginModel Liveness = new()
+    {
+        Id = "faceplugin-liveness",
+        Role = ModelRole.Liveness,
+        Default = true,
+        PackagePath = "model/fr_liveness.onnx",
+        License = "MIT declared by the package; the weights' origin and their own licence are not stated anywhere in it",
+        Upstream = "unknown: the package does not say where the weights come from. The graph (PyTorch export, 55 Conv, 31 PReLU, three "
+            + "squeeze-and-excitation blocks, 3 classes) has the shape of MiniFASNetV2-SE from minivision-ai's Silent-Face-Anti-Spoofing "
+            + "(Apache-2.0), whose published weights (2.7_80x80_MiniFASNetV2, 4_0_0_80x80_MiniFASNetV1SE) take 80x80; these take 128x128, so "
+            + "they are not those files. Clear the licence before shipping it",
+        Input = new ModelInput
+        {
+            Name = "input",
+            Shape = [-1, 3, 128, 128],
+            Layout = "NCHW",
+            ColorOrder = "BGR",
+            Mean = [0, 0, 0],
+            Scale = [1, 1, 1],
+            Notes = "the detector box scaled 2.7x about its centre (width and height each; the scale shrinks to fit the frame, then the "
+                + "crop shifts inside it), stretched to 128x128, BGR, raw 0..255",
+            Crop = new ModelCrop { Scale = 2.7f, Shape = "box", Clamp = true },
+        },
+        Outputs =
+        [
+            new ModelOutput
+            {
+                Name = "output", Shape = [-1, 3], Activation = "softmax",
+                Meaning = "logits over 3 classes; after softmax index 0 is the live probability (measured with BGR input), 1 and 2 attack classes",
+            },
+        ],
+        Threshold = new ModelThreshold
+        {
+            Value = 0.5f,
+            Method = "frame-level live score: the largest multiple of 0.05 at which at most 5 % of 56 bona fide faces (every face of face-api's "
+                + "six demo photos and the largest face of each ../shared/data/faces photo) score below it (2 of 56; the next step, 0.55, "
+                + "rejects 3). Where live becomes the likeliest class when the attack classes together are the other",
+        },
+    };
+
+    public static IReadOnlyList<FacepluginModel> All { get; } = [Rfb320, MobileFaceNet, Liveness];
 }

@@ -37,15 +37,15 @@ public static class HumanModels
     public static readonly TfjsModelSpec FaceMesh = new()
     {
         Id = "facemesh",
-        Role = ModelRole.Landmarks,
-        Default = false, // the pipeline aligns by face-api's 68 landmarks (faceapi-landmark68); FaceMesh is converted, not used
+        Role = ModelRole.Mesh,
+        Default = true, // the session's liveness cues (planarity, blinks, mouth, head pose) read its 468 points; alignment uses faceapi-landmark68
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/facemesh.json",
         Upstream = "Google MediaPipe FaceMesh (Apache-2.0)",
         Mean = [0, 0, 0],
         Scale = [1 / 255f, 1 / 255f, 1 / 255f],
-        InputNotes = "square face crop (detector box enlarged 1.5x) resized to 192x192, RGB scaled to [0,1]",
+        InputNotes = "square face crop (the detector box's longer side x 1.2 for RFB-320's boxes, centred on the box; Human enlarges BlazeFace's by 1.5) resized to 192x192, RGB scaled to [0,1]",
         Outputs =
         [
             new("Identity_2", "mesh", "468 landmarks x (x, y, z): x and y in crop pixels (0..192), z relative depth on the same scale"),
@@ -59,7 +59,7 @@ public static class HumanModels
     {
         Id = "antispoof",
         Role = ModelRole.Antispoof,
-        Default = true,
+        Default = false, // measured outside the project worse than chance on printed photos; faceplugin-liveness is the default (docs/liveness.md)
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/antispoof.json",
@@ -80,7 +80,7 @@ public static class HumanModels
     {
         Id = "liveness",
         Role = ModelRole.Liveness,
-        Default = true,
+        Default = false, // selectable; faceplugin-liveness is the default (docs/liveness.md)
         DepsFolder = DepsFolder,
         Package = Package,
         ModelJson = "models/liveness.json",

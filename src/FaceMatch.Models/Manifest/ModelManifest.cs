@@ -68,6 +68,9 @@ public sealed record ModelManifest
         if (input.Scale.Any(v => v == 0 || !float.IsFinite(v)) || input.Mean.Any(v => !float.IsFinite(v))) return "input.scale must be finite and non-zero, input.mean finite";
         if (m.Outputs is null || m.Outputs.Any(o => string.IsNullOrWhiteSpace(o.Name))) return "every output needs a name";
         if (m.Threshold is { } t && (!float.IsFinite(t.Value) || string.IsNullOrWhiteSpace(t.Method))) return "threshold needs a finite value and its method";
+        if (input.Crop is { } crop && (!float.IsFinite(crop.Scale) || crop.Scale <= 0 || crop.Shape is not ("square" or "box")))
+            return "input.crop needs a positive scale and a shape of square or box";
+        if (m.Outputs.Any(o => o.Activation is not (null or "softmax"))) return "an output's activation may only be softmax (or absent)";
         return null;
     }
 
@@ -88,9 +91,34 @@ public sealed record ModelManifest
 
     public ModelEntry? ForRole(ModelRole role) => Models.FirstOrDefault(m => m.Role == role && m.Default)
         ?? Models.FirstOrDefault(m => m.Role == role);
+
+    /// <summary>The model of <paramref name="role"/> marked default, or null: for stages that run only when one is chosen.</summary>
+    public ModelEntry? DefaultFor(ModelRole role) => Models.FirstOrDefault(m => m.Role == role && m.Default);
+
+    /// <summary>The passive liveness roles: a frame is scored by the default model of each (their mean).</summary>
+    public static readonly ModelRole[] PassiveRoles = [ModelRole.Antispoof, ModelRole.Liveness];
+
+    /// <summary>
+    /// A copy in which the passive liveness models named in <paramref name="ids"/> (antispoof or liveness role) are the
+    /// default ones and no other passive model is: one per role at most.
+    /// </summary>
+    public ModelManifest WithPassive(IReadOnlyCollection<string> ids)
+    {
+        foreach (var id in ids)
+            if (!Models.Any(m => m.Id == id && PassiveRoles.Contains(m.Role)))
+                throw new ModelManifestException($"the model manifest has no passive liveness model '{id}' "
+                    + $"(it has: {string.Join(", ", Models.Where(m => PassiveRoles.Contains(m.Role)).Select(m => m.Id))})");
+        var roles = Models.Where(m => ids.Contains(m.Id)).GroupBy(m => m.Role).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (roles.Count > 0) throw new ModelManifestException($"one passive model per role: {string.Join(", ", ids)} name two of role {roles[0].ToString().ToLowerInvariant()}");
+        return this with { Models = Models.Select(m => PassiveRoles.Contains(m.Role) ? m with { Default = ids.Contains(m.Id) } : m).ToList() };
+    }
 }
 
-public enum ModelRole { Detector, Landmarks, Embedder, Antispoof, Liveness }
+/// <summary>
+/// What a model does in the pipeline. Mesh: dense face landmarks (FaceMesh's 468) that the session's liveness cues read;
+/// antispoof and liveness: passive (one-frame) liveness models, scored on each face.
+/// </summary>
+public enum ModelRole { Detector, Landmarks, Embedder, Antispoof, Liveness, Mesh }
 
 /// <summary>One model: where it came from, its file, and how to feed it and read it.</summary>
 public sealed record ModelEntry
@@ -149,6 +177,25 @@ public sealed record ModelInput
     public float[] Scale { get; init; } = [1, 1, 1];
     /// <summary>Free text: value range, expected crop or alignment.</summary>
     public string? Notes { get; init; }
+    /// <summary>How a per-face model's crop is cut around the detector box (passive liveness models); absent: the pipeline's default.</summary>
+    public ModelCrop? Crop { get; init; }
+}
+
+/// <summary>The region of the frame a per-face model sees, relative to the detector's box.</summary>
+public sealed record ModelCrop
+{
+    /// <summary>The crop's side(s) as a multiple of the box's.</summary>
+    public required float Scale { get; init; }
+    /// <summary>
+    /// "square": a square of the box's longer side × scale, centred on the box; "box": the box's own width and height ×
+    /// scale, stretched to the input.
+    /// </summary>
+    public string Shape { get; init; } = "square";
+    /// <summary>
+    /// Keep the crop inside the frame: the scale shrinks until the crop fits, then the crop shifts inward, as the
+    /// model's training code cut it (instead of padding beyond the frame's edge).
+    /// </summary>
+    public bool Clamp { get; init; }
 }
 
 public sealed record ModelOutput
@@ -156,6 +203,8 @@ public sealed record ModelOutput
     public required string Name { get; init; }
     public required int[] Shape { get; init; }
     public string? Meaning { get; init; }
+    /// <summary>"softmax": the values are logits, to be turned into probabilities first; absent: read as they are.</summary>
+    public string? Activation { get; init; }
 }
 
 public sealed class ModelManifestException(string message) : Exception(message);

@@ -28,6 +28,18 @@ public static class PlanarMotion
         return new Fit(Math.Sqrt(motion / from.Length) / faceSize, Math.Sqrt(residual / from.Length) / faceSize);
     }
 
+    /// <summary>
+    /// <paramref name="from"/>'s points carried by the best homography onto <paramref name="to"/>: where they would be had
+    /// the face moved as a flat object; null when no homography can be fitted.
+    /// </summary>
+    public static Vector2[]? Flatten(ReadOnlySpan<Vector2> from, ReadOnlySpan<Vector2> to)
+    {
+        if (from.Length != to.Length || from.Length < 5 || Estimate(from, to) is not { } h) return null;
+        var mapped = new Vector2[from.Length];
+        for (var i = 0; i < from.Length; i++) mapped[i] = Apply(h, from[i]);
+        return mapped;
+    }
+
     /// <summary>The direct linear transform with Hartley normalisation, h33 fixed at 1: eight unknowns by normal equations.</summary>
     private static double[]? Estimate(ReadOnlySpan<Vector2> from, ReadOnlySpan<Vector2> to)
     {

@@ -10,7 +10,6 @@ using FaceMatch.Vault.Usage;
 using FaceMatch.Vision;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using VaultLiveness = FaceMatch.Vault.Tenants.LivenessMode;
 
 namespace FaceMatch.Server.Sessions;
 
@@ -56,9 +55,10 @@ public sealed partial class SessionRunner(
             start = first.Start;
             var ending = await SessionEnding.ForAsync(kind, start, who, vault, galleries).ConfigureAwait(false);
             var captures = SessionCaptures.For(who.Grant, vault);
+            var liveness = new SessionLivenessTracker(who.Policy.Liveness, clock);
 
-            var frames = await ReadFramesAsync(transport, captures, limit.Token).ConfigureAwait(false);
-            var result = await FinishAsync(ending, frames, who).ConfigureAwait(false);
+            var frames = await ReadFramesAsync(transport, captures, liveness, limit.Token).ConfigureAwait(false);
+            var result = await FinishAsync(ending, frames, who, liveness, sessionId).ConfigureAwait(false);
             result.SessionId = sessionId;
             if (captures is not null) await captures.WriteAsync().ConfigureAwait(false);
             await transport.WriteAsync(new SessionEvent { Result = result }, transport.Aborted).ConfigureAwait(false);
@@ -76,12 +76,12 @@ public sealed partial class SessionRunner(
     }
 
     private async Task<List<FrameObservation>> ReadFramesAsync(ISessionTransport transport, SessionCaptures? captures,
-        CancellationToken cancellationToken)
+        SessionLivenessTracker liveness, CancellationToken cancellationToken)
     {
         var frames = new List<FrameObservation>();
         long bytes = 0;
         var good = 0;
-        while (good < options.GoodFramesToFinish && await transport.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
+        while (!liveness.Complete(good, options.GoodFramesToFinish) && await transport.ReadAsync(cancellationToken).ConfigureAwait(false) is { } message)
         {
             if (message.KindCase != SessionRequest.KindOneofCase.Frame)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "start may only be the first message; then frames"));
@@ -94,7 +94,7 @@ public sealed partial class SessionRunner(
             if ((bytes += image.Length) > options.MaxSessionBytes)
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, $"a session takes at most {options.MaxSessionBytes} bytes of frames"));
 
-            var observation = await AnalyzeAsync(frames.Count, message.Frame, captures, cancellationToken).ConfigureAwait(false);
+            var observation = await AnalyzeAsync(frames.Count, message.Frame, captures, liveness, cancellationToken).ConfigureAwait(false);
             frames.Add(observation.Frame);
             if (IsGood(observation.Frame)) good++;
             await transport.WriteAsync(new SessionEvent { Feedback = observation.Feedback }, cancellationToken).ConfigureAwait(false);
@@ -103,20 +103,22 @@ public sealed partial class SessionRunner(
     }
 
     private async Task<(FrameObservation Frame, FrameFeedback Feedback)> AnalyzeAsync(int index, Frame frame, SessionCaptures? captures,
-        CancellationToken cancellationToken)
+        SessionLivenessTracker liveness, CancellationToken cancellationToken)
     {
+        var received = liveness.Now();
         // A place in the bounded analysis queue, then the headers, then the pixels only if the decode budget admits them.
         using var slot = await gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         using var lease = admission.Admit(frame.Image.Span);
         var analysis = await analyzer.AnalyzeAsync(frame.Image.Memory, encodeAlignedCrop: captures is not null, cancellationToken).ConfigureAwait(false);
         captures?.Add(index, analysis);
-        var observation = FrameObservation.From(index, frame.CaptureTimeMs, analysis);
+        var observation = FrameObservation.From(index, frame.CaptureTimeMs, analysis, received);
         var feedback = new FrameFeedback
         {
             FrameIndex = (uint)index,
             FaceFound = observation.HasFace,
             Quality = observation.Quality,
             Liveness = observation.Liveness ?? 0,
+            Challenge = liveness.Observe(observation),
         };
         if (analysis.MainFace is { } face && analysis.Width > 0 && analysis.Height > 0)
             feedback.FaceBox = new NormalizedBox
@@ -131,16 +133,18 @@ public sealed partial class SessionRunner(
         return (observation, feedback);
     }
 
-    private async Task<SessionResult> FinishAsync(SessionEnding ending, List<FrameObservation> frames, TenantIdentity who)
+    private async Task<SessionResult> FinishAsync(SessionEnding ending, List<FrameObservation> frames, TenantIdentity who,
+        SessionLivenessTracker liveness, string sessionId)
     {
         var policy = who.Policy;
         var threshold = who.MatchThreshold(analyzer.MatchThreshold);
         var faced = frames.Where(f => f.HasFace).ToList();
-        var verdict = SessionLiveness.Decide(frames, options.MinFramesForLiveness, policy.LivenessThreshold);
+        var verdict = liveness.Decide(frames, options.MinFramesForLiveness, policy.LivenessThreshold, analyzer.Liveness.Threshold);
+        LogLiveness(logger, sessionId, verdict.Describe());
         var result = new SessionResult { TemplateId = ending.TemplateId ?? "", Live = verdict.Live, LivenessScore = verdict.Score };
         if (faced.Count == 0) return Fail(result, "no_face");
         if (faced.Skip(1).Any(f => Similarity(faced[0].Embedding!, f.Embedding!) < threshold)) return Fail(result, "identity_changed");
-        if (!verdict.Live && policy.Liveness is VaultLiveness.Required or VaultLiveness.Unspecified) return Fail(result, "not_live");
+        if (!verdict.Live && liveness.Blocks) return Fail(result, "not_live");
 
         var good = faced.Where(IsGood).ToList();
         // A template is only made from good frames; a comparison takes the best there is (the threshold decides).
@@ -198,6 +202,9 @@ public sealed partial class SessionRunner(
 
     private static string? Clip(string? text) =>
         string.IsNullOrEmpty(text) ? null : text.Length <= UsageStore.MaxTextLength ? text : text[..UsageStore.MaxTextLength];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "session {SessionId} liveness {Verdict}")]
+    private static partial void LogLiveness(ILogger logger, string sessionId, string verdict);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "session {SessionId} {Kind} ended {Outcome} after {Frames} frames in {DurationMs:F0} ms")]
     private static partial void LogEnded(ILogger logger, string sessionId, SessionKind kind, string outcome, int frames, double durationMs);

@@ -6,6 +6,8 @@ public enum LivenessMode : byte
     Unspecified = 0,
     Required = 1,
     Advisory = 2,
+    /// <summary>As Required, with server-chosen actions to perform (stored as 3; older records hold only 0–2).</summary>
+    Challenge = 3,
 }
 
 /// <summary>How a tenant's matching gallery holds its templates in memory (facematch.v1.GalleryStorage; same numbers).</summary>

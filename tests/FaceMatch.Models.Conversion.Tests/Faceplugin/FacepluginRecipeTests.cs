@@ -13,7 +13,7 @@ public sealed class FacepluginRecipeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_out, recursive: true);
 
-    public static TheoryData<string> Models => new() { FacepluginModels.Rfb320.Id, FacepluginModels.MobileFaceNet.Id };
+    public static TheoryData<string> Models => new() { FacepluginModels.Rfb320.Id, FacepluginModels.MobileFaceNet.Id, FacepluginModels.Liveness.Id };
 
     private static FacepluginModel ModelFor(string id) => FacepluginModels.All.Single(m => m.Id == id);
 

@@ -46,7 +46,7 @@ public sealed class ModelsCommandTests : IDisposable
     {
         var (exit, output, _) = Facematch("models", "list", "--manifest", TestPaths.ManifestPath);
         Assert.Equal(0, exit);
-        foreach (var id in new[] { "blazeface", "facemesh", "antispoof", "liveness", "mobileface" })
+        foreach (var id in new[] { "blazeface", "facemesh", "antispoof", "liveness", "mobileface", "faceplugin-liveness" })
             Assert.Contains($"{id}  role=", output);
         Assert.Contains("in  input [N,256,256,3] NHWC RGB mean=[127.5,127.5,127.5]", output);
         Assert.Contains("out embedding [N,256]", output);

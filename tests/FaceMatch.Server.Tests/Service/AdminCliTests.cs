@@ -50,7 +50,9 @@ public sealed class AdminCliTests(ServiceFixture fixture) : IClassFixture<Servic
         Assert.Equal(0, (await Cli("admin", "usage", "--tenant", tenantId)).Exit);
         var badPolicy = await Cli("admin", "policy", "set", "--tenant", tenantId, "--liveness", "sometimes");
         Assert.Equal(2, badPolicy.Exit);
-        Assert.Contains("not required or advisory", badPolicy.Err);
+        Assert.Contains("not required, advisory or challenge", badPolicy.Err);
+        Assert.Equal(0, (await Cli("admin", "policy", "set", "--tenant", tenantId, "--liveness", "challenge")).Exit);
+        Assert.Equal("LIVENESS_MODE_CHALLENGE", JsonDocument.Parse((await Cli("admin", "policy", "get", "--tenant", tenantId)).Out).RootElement.GetProperty("policy").GetProperty("liveness").GetString());
         Assert.Contains(tenantId, (await Cli("admin", "tenant", "list")).Out);
         Assert.Equal(0, (await Cli("admin", "tenant", "delete", "--tenant", tenantId)).Exit);
 

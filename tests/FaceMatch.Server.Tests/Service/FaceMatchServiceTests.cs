@@ -8,7 +8,7 @@ using Grpc.Health.V1;
 namespace FaceMatch.Server.Tests.Service;
 
 /// <summary>The facematch.v1 service end to end: a real `facematch serve` over loopback, Grpc.Net.Client, ../shared's photos.</summary>
-public sealed class FaceMatchServiceTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+public sealed partial class FaceMatchServiceTests(ServiceFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ServiceFixture>
 {
     private static byte[] Photo(string path) => File.ReadAllBytes(path);
 
