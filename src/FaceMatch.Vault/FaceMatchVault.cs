@@ -22,11 +22,12 @@ public sealed class FaceMatchVault : IAsyncDisposable
     private readonly KeyRing _keys;
     private readonly ChangeNotifier _changes = new();
 
-    private FaceMatchVault(VaultOptions options, FasterStore store, KeyRing keys)
+    private FaceMatchVault(VaultOptions options, FasterStore store, KeyRing keys, NoticeSeal notices)
     {
         Options = options;
         _store = store;
         _keys = keys;
+        Notices = notices;
         Tenants = new TenantStore(store, keys, options.Clock, _changes);
         Tokens = new TokenStore(store, keys, Tenants, options.Clock);
         Usage = new UsageStore(store, keys, Tenants, options.Clock, options.DeviceKeyRotationDays);
@@ -40,6 +41,8 @@ public sealed class FaceMatchVault : IAsyncDisposable
     public TemplateStore Templates { get; }
     public DevCaptureStore DevCaptures { get; }
     public UsageStore Usage { get; }
+    /// <summary>Seals what replicas sharing this vault's store tell each other through it (see <see cref="NoticeSeal"/>).</summary>
+    public NoticeSeal Notices { get; }
 
     /// <summary>
     /// Registers a listener for every template added, replaced or removed and every tenant deleted (see
@@ -64,7 +67,7 @@ public sealed class FaceMatchVault : IAsyncDisposable
         {
             store = await FasterStore.OpenAsync(Path.Combine(options.DataDirectory, StoreDirectoryName), options.Store).ConfigureAwait(false);
             var keys = await KeyRing.OpenAsync(store, masterKey).ConfigureAwait(false);
-            return new FaceMatchVault(options, store, keys);
+            return new FaceMatchVault(options, store, keys, new NoticeSeal(masterKey));
         }
         catch
         {
@@ -84,5 +87,6 @@ public sealed class FaceMatchVault : IAsyncDisposable
     {
         await _store.DisposeAsync().ConfigureAwait(false);
         _keys.Dispose();
+        Notices.Dispose();
     }
 }

@@ -25,6 +25,8 @@ public sealed record HostSettings
     public SessionOptions Sessions { get; init; } = new();
     public AdmissionOptions Admission { get; init; } = new();
     public GalleryDefaults Galleries { get; init; } = new();
+    /// <summary>Sharded galleries over the cluster store (disabled: every gallery in this process).</summary>
+    public Cluster.ClusterSettings Cluster { get; init; } = new();
     /// <summary>Pixels being decoded and analysed at once, server-wide (≈ 3 bytes each in memory).</summary>
     public long DecodeBudgetPixels { get; init; } = 64_000_000;
     /// <summary>Largest frame in pixels: a phone camera's frames, well under the decoder's 40 MP default.</summary>
@@ -48,6 +50,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     private readonly ResourceSlots _slots;
     private RetentionSweeper? _sweeper;
     private IDisposable? _gallerySubscription;
+    private Cluster.PeerClients? _peers;
 
     private readonly HostSettings _settings;
     private readonly ImageDecodeOptions _frameDecode;
@@ -65,7 +68,10 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     public FaceMatchServer Server => _server;
     public AdminToken AdminToken { get; }
     public FaceAnalyzer? Analyzer => _slots.Analyzer;
-    public TenantGalleryRegistry? Galleries => _slots.Galleries;
+    /// <summary>The galleries held in this process: every tenant's with the embedded store.</summary>
+    public TenantGalleryRegistry? Galleries => _slots.Galleries as TenantGalleryRegistry;
+    /// <summary>The sharded galleries (cluster store), once loaded.</summary>
+    public Cluster.ShardedGalleries? Shards => _slots.Galleries as Cluster.ShardedGalleries;
     /// <summary>The retention sweeper, once <see cref="LoadAsync"/> started it (its <see cref="RetentionSweeper.Swept"/> reports each sweep).</summary>
     public RetentionSweeper? Sweeper => _sweeper;
     public int TemplatesLoaded { get; private set; }
@@ -101,14 +107,18 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                     // Ready before any facematch.v1 call is let through (ReadinessInterceptor).
                     s.AddSingleton(_ => slots.Analyzer ?? throw new InvalidOperationException("models not loaded"));
                     s.AddSingleton(_ => slots.Galleries ?? throw new InvalidOperationException("galleries not loaded"));
+                    s.AddSingleton(settings.Cluster);
+                    s.AddSingleton(_ => slots.Galleries as Cluster.ShardedGalleries ?? throw new InvalidOperationException("shards not loaded"));
                     s.AddSingleton<SessionRunner>();
                     WebEndpoints.AddServices(s);
                 })
                 .MapHttp(WebEndpoints.Map)
                 .AddInterceptor<ReadinessInterceptor>()
                 .AddInterceptor<BearerAuthInterceptor>()
+                .AddInterceptor<Cluster.PeerAuthInterceptor>()
                 .MapService<FaceMatchService>()
-                .MapService<AdminService>(), logging);
+                .MapService<AdminService>()
+                .MapServiceIf<Cluster.ShardSearchService>(settings.Cluster.Enabled), logging);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             return new FaceMatchHost(settings, decode, vault, server, slots, adminToken);
         }
@@ -126,11 +136,17 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         var analyzer = await FaceAnalyzer.CreateAsync(manifest, _settings.Vision with { Decode = _frameDecode }, cancellationToken).ConfigureAwait(false);
         _slots.Analyzer = analyzer;
         // The embedder's dimension, from one run on a blank crop (which also warms the session up).
+        int dimension;
         using (var blank = RgbImage.Allocate(analyzer.Embedder.Template.Width, analyzer.Embedder.Template.Height))
-            _slots.Galleries = new TenantGalleryRegistry((await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length,
-                _settings.Galleries);
-        (TemplatesLoaded, _gallerySubscription) = _slots.Galleries.LoadFrom(_vault);
-        Observability.ServerMetrics.TrackGalleries(_slots.Galleries.MemoryByTenant);
+            dimension = (await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length;
+        if (_settings.Cluster.Enabled) await LoadShardsAsync(dimension, cancellationToken).ConfigureAwait(false);
+        else
+        {
+            var galleries = new TenantGalleryRegistry(dimension, _settings.Galleries);
+            _slots.Galleries = galleries;
+            (TemplatesLoaded, _gallerySubscription) = galleries.LoadFrom(_vault);
+        }
+        Observability.ServerMetrics.TrackGalleries(_slots.Galleries!.MemoryByTenant);
         _sweeper = new RetentionSweeper(_vault, _settings.RetentionSweepInterval);
         var log = _server.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RetentionSweeper>();
         _sweeper.Swept += (report, error) =>
@@ -140,6 +156,24 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         };
         _sweeper.Start();
         _server.MarkServing();
+    }
+
+    /// <summary>Sharded galleries: this replica's shards loaded from the cluster store, then it joins the membership.</summary>
+    private async Task LoadShardsAsync(int dimension, CancellationToken cancellationToken)
+    {
+        var cluster = _settings.Cluster;
+        var store = Cluster.ClusterStoreAccess.ConnectionOf(_vault)
+            ?? throw new InvalidOperationException($"{Cluster.ClusterSettings.StoreVariable}=cluster but the vault is not on a store cluster");
+        var loggers = _server.Services.GetRequiredService<ILoggerFactory>();
+        Cluster.IMembershipSource membership = cluster.Membership == Cluster.MembershipSource.Kubernetes
+            ? new Cluster.KubernetesMembership(cluster.PeerService!, cluster.ReplicaAddress)
+            : new Cluster.StoreMembership(store, cluster.ReplicaAddress, cluster.MemberTtl);
+        _peers = new Cluster.PeerClients(cluster, _settings.Server.IsTls, _settings.Server.AllowPlaintext);
+        var shards = new Cluster.ShardedGalleries(dimension, _settings.Galleries, cluster, _vault, new Cluster.RedisGalleryFeed(store, _vault.Notices),
+            membership, _peers, loggers.CreateLogger<Cluster.ShardedGalleries>());
+        _slots.Galleries = shards;
+        TemplatesLoaded = await shards.StartAsync(cancellationToken).ConfigureAwait(false);
+        LogJoined(loggers.CreateLogger<FaceMatchHost>(), shards.HeldShards, TemplatesLoaded, cluster.GalleryShards, shards.Assignment.Members.Count);
     }
 
     public async ValueTask DisposeAsync()
@@ -155,12 +189,20 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         if (_slots.Analyzer is not null) await _slots.Analyzer.DisposeAsync().ConfigureAwait(false);
         _gallerySubscription?.Dispose();
         Observability.ServerMetrics.TrackGalleries(null);
-        _slots.Galleries?.Dispose();
+        switch (_slots.Galleries)
+        {
+            case TenantGalleryRegistry one: one.Dispose(); break;
+            case Cluster.ShardedGalleries shards: await shards.DisposeAsync().ConfigureAwait(false); break;
+        }
+        _peers?.Dispose();
         await _vault.DisposeAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "retention sweep removed {Templates} templates, {DevCaptures} development captures, {UsageRecords} usage records, {DeviceKeys} device keys, {Orphans} orphaned records")]
     private static partial void LogSwept(ILogger logger, int templates, int devCaptures, int usageRecords, int deviceKeys, int orphans);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "sharded galleries: holding {Held} tenant shards ({Templates} templates) of {Shards} per tenant, {Members} replicas live")]
+    private static partial void LogJoined(ILogger logger, int held, int templates, int shards, int members);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "retention sweep failed; the next one retries")]
     private static partial void LogSweepFailed(ILogger logger, Exception error);
@@ -169,6 +211,6 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     private sealed class ResourceSlots
     {
         public volatile FaceAnalyzer? Analyzer;
-        public volatile TenantGalleryRegistry? Galleries;
+        public volatile IGalleryRegistry? Galleries;
     }
 }

@@ -56,6 +56,13 @@ public static class ServeConfiguration
         ["Vision:BatchWaitMicroseconds"] = "FACEMATCH_BATCH_WAIT_US",
         ["Matching:GalleryStorage"] = Services.GalleryDefaults.StorageVariable,
         ["Matching:IndexThreshold"] = Services.GalleryDefaults.IndexThresholdVariable,
+        ["Cluster:ReplicaAddress"] = Cluster.ClusterSettings.ReplicaAddressVariable,
+        ["Cluster:Membership"] = Cluster.ClusterSettings.MembershipVariable,
+        ["Cluster:PeerService"] = Cluster.ClusterSettings.PeerServiceVariable,
+        ["Cluster:GalleryShards"] = Cluster.ClusterSettings.GalleryShardsVariable,
+        ["Cluster:PeerTokenFile"] = Cluster.ClusterSettings.PeerTokenFileVariable,
+        ["Cluster:PeerCaFile"] = Cluster.ClusterSettings.PeerCaVariable,
+        ["Cluster:MemberTtlSeconds"] = Cluster.ClusterSettings.MemberTtlVariable,
     };
 
     public const string DecodeBudgetVariable = "FACEMATCH_DECODE_BUDGET_PIXELS";
@@ -71,9 +78,11 @@ public static class ServeConfiguration
         try
         {
             var sessions = SessionOptions.FromVariables(values);
+            var server = ServerSettings.FromVariables(values);
             return new HostSettings
             {
-                Server = ServerSettings.FromVariables(values),
+                Server = server,
+                Cluster = Cluster.ClusterSettings.FromVariables(values, server),
                 DataDirectory = dataDirectory,
                 ManifestPath = manifestPath,
                 AdminTokenFromEnvironment = environment[Security.AdminToken.Variable] as string,

@@ -260,6 +260,9 @@ public sealed class ServerComposition
         return this;
     }
 
+    /// <summary>Binds the service only when <paramref name="enabled"/> (one the configuration turns on).</summary>
+    public ServerComposition MapServiceIf<TService>(bool enabled) where TService : class => enabled ? MapService<TService>() : this;
+
     /// <summary>
     /// Adds middleware and endpoints for the HTTP port (under <see cref="HttpPaths"/>), mapped only when the port is
     /// configured; the gRPC port never serves them.

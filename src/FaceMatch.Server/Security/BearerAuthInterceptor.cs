@@ -7,7 +7,7 @@ namespace FaceMatch.Server.Security;
 /// Resolves the call's <c>authorization: Bearer &lt;token&gt;</c> once (<see cref="BearerTokens"/>), and enforces who
 /// may call what, as the contract's status table says: no token, an unknown or revoked one, or one of a deleted
 /// tenant → UNAUTHENTICATED; a tenant token on Admin or the admin token on FaceMatch → PERMISSION_DENIED. Health and
-/// reflection stay open (probes and tools carry no token).
+/// reflection stay open (probes and tools carry no token); the replicas' internal service has its own peer token.
 /// </summary>
 public sealed class BearerAuthInterceptor(BearerTokens tokens) : CallInterceptor
 {
@@ -30,6 +30,8 @@ public sealed class BearerAuthInterceptor(BearerTokens tokens) : CallInterceptor
         return call();
     }
 
+    // The replicas' internal service takes no bearer token: Cluster.PeerAuthInterceptor checks its peer token.
     private static bool IsOpen(string method) =>
-        method.StartsWith("/grpc.health.v1.", StringComparison.Ordinal) || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
+        method.StartsWith("/grpc.health.v1.", StringComparison.Ordinal) || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal)
+        || method.StartsWith(Cluster.PeerAuthInterceptor.ServicePrefix, StringComparison.Ordinal);
 }

@@ -15,7 +15,7 @@ namespace FaceMatch.Server.Services;
 /// reaches it (the auth interceptor); galleries follow a tenant's deletion as the vault's listener
 /// (<see cref="TenantGalleryRegistry"/>).
 /// </summary>
-public sealed class AdminService(FaceMatchVault vault, TenantGalleryRegistry galleries, FaceAnalyzer analyzer) : Admin.AdminBase
+public sealed class AdminService(FaceMatchVault vault, IGalleryRegistry galleries, FaceAnalyzer analyzer) : Admin.AdminBase
 {
     private static RpcException UnknownTenant() => new(new Status(StatusCode.NotFound, "no such tenant"));
 

@@ -21,7 +21,7 @@ namespace FaceMatch.Server.Services;
 /// templates, which the confirmation reads anyway, so the scores a caller sees are exact either way. Past
 /// <see cref="GalleryDefaults.IndexThreshold"/> templates a gallery builds its approximate index in the background.
 /// </remarks>
-public sealed class TenantGalleryRegistry : ITemplateListener, IDisposable
+public sealed class TenantGalleryRegistry : IGalleryRegistry, ITemplateListener, IDisposable
 {
     private readonly int _dimension;
     private readonly GalleryDefaults _defaults;
@@ -134,23 +134,12 @@ public sealed class TenantGalleryRegistry : ITemplateListener, IDisposable
         // The gallery holds the tenant's protected (rotated) templates: the probe is rotated the same way.
         var protectedProbe = vault.Templates.ProtectProbe(tenantId, embedding);
         bool exact = gallery!.Options.Precision == VectorPrecision.Float32 || gallery.Options.KeepFloat32;
-        // A few extra candidates cover rows dropped during confirmation; approximate scores need a wider net.
-        int wanted = exact ? k + 4 : Math.Max(4 * k, 32);
-        var confirmed = new List<Match>(wanted);
-        foreach (var candidate in gallery.Search(protectedProbe, Math.Min(wanted, gallery.Options.MaxK)))
-        {
-            if (exact && confirmed.Count == k) break;
-            // An expired template is erased by this read, and the vault's notification removes its row.
-            if (await vault.Templates.GetAsync(tenantId, candidate.Id, markUsed: false).ConfigureAwait(false) is not { } template)
-            {
-                gallery.Remove(candidate.Id);
-                continue;
-            }
-            confirmed.Add(exact ? candidate : candidate with { Score = Similarity.Cosine(protectedProbe, template.ProtectedTemplate) });
-        }
-        if (exact) return confirmed;
-        return confirmed.OrderByDescending(m => m.Score).Take(k).ToList();
+        var candidates = gallery.Search(protectedProbe, Math.Min(CandidateConfirmation.Wanted(k, exact), gallery.Options.MaxK));
+        return await CandidateConfirmation.ConfirmAsync(vault, tenantId, protectedProbe, candidates, k, exact, id => gallery.Remove(id)).ConfigureAwait(false);
     }
+
+    /// <summary>One process: the vault's listener has already put the row in (before the store call returned).</summary>
+    public Task StoredAsync(string tenantId, string templateId) => Task.CompletedTask;
 
     private GalleryOptions OptionsFor(string tenantId)
     {

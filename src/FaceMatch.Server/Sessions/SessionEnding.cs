@@ -29,7 +29,7 @@ public abstract class SessionEnding
     public abstract Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold);
 
     public static async Task<SessionEnding> ForAsync(SessionKind kind, SessionStart start, TenantIdentity who,
-        FaceMatchVault vault, TenantGalleryRegistry galleries)
+        FaceMatchVault vault, IGalleryRegistry galleries)
     {
         switch (kind)
         {
@@ -37,7 +37,7 @@ public abstract class SessionEnding
                 if (start.TemplateId.Length > 0)
                 {
                     await RequireTemplateAsync(vault, who.TenantId, start.TemplateId).ConfigureAwait(false);
-                    return new AddSamples(who.TenantId, start.TemplateId, vault);
+                    return new AddSamples(who.TenantId, start.TemplateId, vault, galleries);
                 }
                 return new Enroll(who.TenantId, who.Policy.DuplicateCheck, vault, galleries);
             case SessionKind.Authenticate:
@@ -57,7 +57,7 @@ public abstract class SessionEnding
         if (await vault.Templates.GetAsync(tenantId, templateId, markUsed: false).ConfigureAwait(false) is null) throw TemplateNotFound();
     }
 
-    private sealed class Enroll(string tenantId, bool duplicateCheck, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
+    private sealed class Enroll(string tenantId, bool duplicateCheck, FaceMatchVault vault, IGalleryRegistry galleries) : SessionEnding
     {
         public override bool StoresTemplate => true;
 
@@ -74,13 +74,15 @@ public abstract class SessionEnding
             // Acknowledged only once durable: AddAsync returns after the vault's commit covers the record (and the
             // vault's notification has put the row into the tenant's gallery).
             result.TemplateId = await vault.Templates.AddAsync(tenantId, embedding, model, weight).ConfigureAwait(false);
+            // With sharded galleries, not before the change is announced to the replicas that own the template's shard.
+            await galleries.StoredAsync(tenantId, result.TemplateId).ConfigureAwait(false);
             result.Enrolled = true;
             return result;
         }
     }
 
     /// <summary>Enroll with start.template_id: the new frames become another weighted sample of that template.</summary>
-    private sealed class AddSamples(string tenantId, string templateId, FaceMatchVault vault) : SessionEnding
+    private sealed class AddSamples(string tenantId, string templateId, FaceMatchVault vault, IGalleryRegistry galleries) : SessionEnding
     {
         public override string TemplateId => templateId;
         public override bool StoresTemplate => true;
@@ -88,6 +90,7 @@ public abstract class SessionEnding
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {
             _ = await vault.Templates.AddSamplesAsync(tenantId, templateId, embedding, model, weight).ConfigureAwait(false) ?? throw TemplateNotFound();
+            await galleries.StoredAsync(tenantId, templateId).ConfigureAwait(false);
             result.Enrolled = true;
             return result;
         }
@@ -110,7 +113,7 @@ public abstract class SessionEnding
         }
     }
 
-    private sealed class Identify(string tenantId, int topK, FaceMatchVault vault, TenantGalleryRegistry galleries) : SessionEnding
+    private sealed class Identify(string tenantId, int topK, FaceMatchVault vault, IGalleryRegistry galleries) : SessionEnding
     {
         public override async Task<SessionResult> CompleteAsync(SessionResult result, float[] embedding, float weight, string model, float threshold)
         {

@@ -29,7 +29,7 @@ public sealed partial class SessionRunner(
     AnalysisGate gate,
     FrameAdmission admission,
     FaceMatchVault vault,
-    TenantGalleryRegistry galleries,
+    IGalleryRegistry galleries,
     SessionOptions options,
     TimeProvider clock,
     CallDrain drain,

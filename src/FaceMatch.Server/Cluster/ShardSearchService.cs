@@ -1,0 +1,35 @@
+using FaceMatch.Server.Cluster.Internal;
+using Grpc.Core;
+
+namespace FaceMatch.Server.Cluster;
+
+/// <summary>facematch.internal.v1.GalleryShards: this replica's best rows of some shards it holds, for a peer's Identify.</summary>
+public sealed class ShardSearchService(ShardedGalleries galleries, ClusterSettings settings) : GalleryShards.GalleryShardsBase
+{
+    public const int MaxWanted = 10_000;
+
+    public override Task<ShardSearchResponse> Search(ShardSearchRequest request, ServerCallContext context)
+    {
+        if (request.ShardCount != settings.GalleryShards)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"this replica splits galleries into {settings.GalleryShards} shards, the caller into {request.ShardCount}: every replica needs the same {ClusterSettings.GalleryShardsVariable}"));
+        if (request.ProtectedProbe.Count != galleries.Dimension)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the probe has {request.ProtectedProbe.Count} values, this replica's galleries {galleries.Dimension}"));
+        if (request.TenantId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "tenant_id is required"));
+        if (request.Wanted is < 1 or > MaxWanted) throw new RpcException(new Status(StatusCode.InvalidArgument, $"wanted must be 1..{MaxWanted}"));
+        if (request.Shards.Count == 0 || request.Shards.Any(s => s < 0 || s >= settings.GalleryShards) || request.Shards.Distinct().Count() != request.Shards.Count)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"shards must be distinct, within 0..{settings.GalleryShards - 1}"));
+        var probe = new float[request.ProtectedProbe.Count];
+        request.ProtectedProbe.CopyTo(probe, 0);
+        if (probe.Any(v => !float.IsFinite(v))) throw new RpcException(new Status(StatusCode.InvalidArgument, "the probe has a value that is not finite"));
+        IReadOnlyList<FaceMatch.Matching.Galleries.Match> found;
+        try { found = galleries.CandidatesOf(request.TenantId, request.Shards, probe, request.Wanted); }
+        catch (ShardUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"{e.Message} (loading or reassigned)"));
+        }
+        var response = new ShardSearchResponse();
+        response.Candidates.AddRange(found.Select(m => new ShardCandidate { TemplateId = m.Id, Score = m.Score }));
+        return Task.FromResult(response);
+    }
+}

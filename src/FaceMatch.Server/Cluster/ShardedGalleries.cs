@@ -1,0 +1,535 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using FaceMatch.Matching.Galleries;
+using FaceMatch.Matching.Kernels;
+using FaceMatch.Server.Services;
+using FaceMatch.Vault;
+using FaceMatch.Vault.Changes;
+using FaceMatch.Vault.Templates;
+using FaceMatch.Vault.Tenants;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace FaceMatch.Server.Cluster;
+
+/// <summary>
+/// Sharded galleries over a cluster store: each tenant's gallery is split into <see cref="ClusterSettings.GalleryShards"/>
+/// shards by template id (<see cref="GalleryShard"/>), and this replica holds in memory only the shards the current
+/// <see cref="ShardAssignment"/> gives it. It keeps them in step with the store from three sources:
+/// <list type="bullet">
+/// <item>writes through this replica (it is the vault's listener): applied here at once when it holds the shard, and
+/// published (<see cref="IGalleryFeed"/>) for the owner; an enrolment is acknowledged only once its notice's version
+/// is counted in the store (<see cref="StoredAsync"/>);</item>
+/// <item>notices from every replica: a Stored one is applied by reading the sealed record from the store, a Removed
+/// one drops the row; a notice whose version skips one, or a shard whose stored version stays ahead of what this
+/// replica applied (a lost message), reloads the shard from the store;</item>
+/// <item>the membership: shards this replica gains are loaded from the store; shards it loses are kept (and kept in
+/// step) for a grace period, so coordinators with the old view still find them, then dropped.</item>
+/// </list>
+/// Changes are applied one at a time, in order, on one loop. Identify on any replica gathers candidates from the owners
+/// of the tenant's shards (this replica's own directly, the others' over <see cref="PeerClients"/>) and confirms the
+/// merged best with the store, as one process does; a shard without a reachable owner fails it UNAVAILABLE.
+/// </summary>
+public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListener, IAsyncDisposable
+{
+    private readonly int _dimension;
+    private readonly GalleryDefaults _defaults;
+    private readonly ClusterSettings _settings;
+    private readonly FaceMatchVault _vault;
+    private readonly IGalleryFeed _feed;
+    private readonly IMembershipSource _membership;
+    private readonly PeerClients _peers;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<(string Tenant, int Shard), ShardState> _held = new();
+    private readonly Channel<Func<Task>> _work = Channel.CreateUnbounded<Func<Task>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<(string Tenant, string Template), TaskCompletionSource> _unpublished = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _loops = [];
+    private readonly Dictionary<(string Tenant, int Shard), long> _aheadSince = [];
+    private volatile ShardAssignment _assignment;
+    private IDisposable? _subscription;
+
+    public ShardedGalleries(int dimension, GalleryDefaults defaults, ClusterSettings settings, FaceMatchVault vault, IGalleryFeed feed,
+        IMembershipSource membership, PeerClients peers, ILogger log)
+    {
+        _dimension = dimension;
+        _defaults = defaults;
+        _settings = settings;
+        _vault = vault;
+        _feed = feed;
+        _membership = membership;
+        _peers = peers;
+        _log = log;
+        _assignment = new ShardAssignment([membership.Self], settings.GalleryShards);
+    }
+
+    public int Dimension => _dimension;
+    public ReplicaMember Self => _membership.Self;
+    public ShardAssignment Assignment => _assignment;
+    /// <summary>Raised (on the apply loop) after a new membership view took effect and the gained shards are loaded.</summary>
+    public event Action<ShardAssignment>? Reassigned;
+
+    /// <summary>
+    /// Subscribes to the notices and the vault's changes, loads the shards this replica will own (the live members
+    /// and itself), then joins the membership and starts the heartbeat, apply and catch-up loops. Returns how many
+    /// templates were loaded. Call before the server serves.
+    /// </summary>
+    public async Task<int> StartAsync(CancellationToken cancellationToken)
+    {
+        await _feed.SubscribeAsync(notice =>
+        {
+            Enqueue(() => ApplyAsync(notice));
+            return Task.CompletedTask;
+        }).ConfigureAwait(false);
+        _subscription = _vault.AddListener(this);
+        var others = await _membership.LiveAsync(cancellationToken).ConfigureAwait(false);
+        _assignment = new ShardAssignment([.. others, _membership.Self], _settings.GalleryShards);
+        var loaded = await LoadOwnedAsync(_assignment).ConfigureAwait(false);
+        await _membership.JoinAsync(cancellationToken).ConfigureAwait(false);
+        _loops.Add(Task.Run(ApplyLoopAsync));
+        _loops.Add(Task.Run(PublishLoopAsync));
+        _loops.Add(Task.Run(MembershipLoopAsync));
+        return loaded;
+    }
+
+    // ---- IGalleryRegistry -------------------------------------------------------------------------------------
+
+    public async Task<IReadOnlyList<Match>> SearchAsync(FaceMatchVault vault, string tenantId, float[] embedding, int k)
+    {
+        var protectedProbe = vault.Templates.ProtectProbe(tenantId, embedding);
+        var exact = IsExact(OptionsFor(tenantId));
+        var wanted = CandidateConfirmation.Wanted(k, exact);
+        var assignment = _assignment;
+        var owners = assignment.OwnersOf(tenantId);
+        var groups = Enumerable.Range(0, owners.Count).GroupBy(s => owners[s]).ToList();
+        var gathers = groups.Select(g => GatherAsync(g.Key, tenantId, g.ToArray(), protectedProbe, wanted)).ToList();
+        var candidates = new List<Match>();
+        foreach (var (gather, group) in gathers.Zip(groups))
+        {
+            try { candidates.AddRange(await gather.ConfigureAwait(false)); }
+            catch (Exception e) when (e is RpcException or ShardUnavailableException or OperationCanceledException)
+            {
+                var reason = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
+                throw new RpcException(new Status(StatusCode.Unavailable,
+                    $"gallery shard {group.First()} of this tenant has no reachable owner ({reason}); retry shortly"));
+            }
+        }
+        var best = candidates.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(wanted);
+        // The owner's rows are copies: the store decides, as in one process (a removed template is never returned).
+        return await CandidateConfirmation.ConfirmAsync(vault, tenantId, protectedProbe, best, k, exact).ConfigureAwait(false);
+    }
+
+    private Task<IReadOnlyList<Match>> GatherAsync(ReplicaMember? owner, string tenantId, int[] shards, float[] protectedProbe, int wanted)
+    {
+        if (owner is null) throw new ShardUnavailableException(shards[0], "no live replica");
+        if (owner.Id == Self.Id) return Task.FromResult(CandidatesOf(tenantId, shards, protectedProbe, wanted));
+        return _peers.SearchAsync(owner, tenantId, shards, protectedProbe, wanted);
+    }
+
+    /// <summary>
+    /// This replica's best <paramref name="wanted"/> rows of the tenant's <paramref name="shards"/> for a protected
+    /// probe, unconfirmed (the coordinator confirms the merged list). Throws <see cref="ShardUnavailableException"/>
+    /// for a shard it does not hold.
+    /// </summary>
+    public IReadOnlyList<Match> CandidatesOf(string tenantId, IReadOnlyList<int> shards, ReadOnlySpan<float> protectedProbe, int wanted)
+    {
+        var all = new List<Match>();
+        foreach (var shard in shards)
+        {
+            // A reload swaps a shard's gallery and disposes the old one: a search that met the old one looks again.
+            for (var attempt = 0; ; attempt++)
+            {
+                if (!_held.TryGetValue((tenantId, shard), out var state)) throw new ShardUnavailableException(shard, "not held by this replica");
+                if (state.Gallery is not { } gallery) break;
+                try
+                {
+                    all.AddRange(gallery.Search(protectedProbe, Math.Min(wanted, gallery.Options.MaxK)));
+                    break;
+                }
+                catch (ObjectDisposedException) when (attempt < 3) { }
+            }
+        }
+        return all.Count <= wanted ? all : all.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(wanted).ToList();
+    }
+
+    public async Task StoredAsync(string tenantId, string templateId)
+    {
+        if (!_unpublished.TryGetValue((tenantId, templateId), out var published)) return;
+        try { await published.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                "the template is stored but the store did not take its gallery notice in time; it is not acknowledged, retry shortly"));
+        }
+    }
+
+    public void ApplyPolicy(string tenantId) => _outgoing.Writer.TryWrite(new Outgoing(new GalleryNotice(NoticeOp.TenantReload, tenantId, -1, "", 0), null));
+
+    public IAsyncEnumerable<DuplicateSweepBatch> FindDuplicatesAsync(FaceMatchVault vault, string tenantId, float threshold, CancellationToken cancellationToken = default) =>
+        throw new RpcException(new Status(StatusCode.FailedPrecondition,
+            "the duplicate sweep compares every pair of a tenant's templates in one process; with sharded galleries (FACEMATCH_STORE=cluster) it is not available"));
+
+    public IEnumerable<(string TenantId, GalleryMemoryUsage Usage, bool Compact)> MemoryByTenant()
+    {
+        foreach (var tenant in _held.Where(h => h.Value.Gallery is not null).GroupBy(h => h.Key.Tenant))
+        {
+            long native = 0, perRow = 0, managed = 0, index = 0;
+            int capacity = 0, rows = 0, live = 0, dead = 0;
+            bool compact = false;
+            foreach (var (_, state) in tenant)
+            {
+                if (state.Gallery is not { } gallery) continue;
+                GalleryMemoryUsage usage;
+                try { usage = gallery.MemoryUsage; }
+                catch (ObjectDisposedException) { continue; }
+                native += usage.NativeBytes; capacity += usage.Capacity; rows += usage.Rows; live += usage.LiveRows; dead += usage.TombstonedRows;
+                perRow = usage.BytesPerRow; managed += usage.ManagedBytesEstimate; index += usage.IndexBytes;
+                compact = !gallery.Options.KeepFloat32 && gallery.Options.Precision != VectorPrecision.Float32;
+            }
+            yield return (tenant.Key, new GalleryMemoryUsage(native, capacity, rows, live, dead, perRow, managed) { IndexBytes = index }, compact);
+        }
+    }
+
+    /// <summary>Whether this replica holds a row for the template (diagnostics and tests).</summary>
+    public bool Contains(string tenantId, string templateId) =>
+        _held.TryGetValue((tenantId, GalleryShard.Of(templateId, _settings.GalleryShards)), out var state) && state.Gallery?.Contains(templateId) == true;
+
+    /// <summary>How many (tenant, shard) pairs this replica holds (diagnostics).</summary>
+    public int HeldShards => _held.Count;
+
+    // ---- ITemplateListener: writes taken by this replica --------------------------------------------------------
+
+    public void TemplateStored(string tenantId, StoredTemplate template)
+    {
+        if (template.ProtectedTemplate.Length != _dimension) return;
+        var shard = GalleryShard.Of(template.TemplateId, _settings.GalleryShards);
+        if (_held.TryGetValue((tenantId, shard), out var state)) state.Upsert(template.TemplateId, template.ProtectedTemplate, () => NewGallery(tenantId));
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _unpublished[(tenantId, template.TemplateId)] = published;
+        _outgoing.Writer.TryWrite(new Outgoing(new GalleryNotice(NoticeOp.Stored, tenantId, shard, template.TemplateId, 0), published));
+    }
+
+    public void TemplatesRemoved(string tenantId, IReadOnlyList<string> templateIds, TemplateRemovalReason reason)
+    {
+        foreach (var id in templateIds)
+        {
+            var shard = GalleryShard.Of(id, _settings.GalleryShards);
+            if (_held.TryGetValue((tenantId, shard), out var state)) state.Remove(id);
+            _outgoing.Writer.TryWrite(new Outgoing(new GalleryNotice(NoticeOp.Removed, tenantId, shard, id, 0), null));
+        }
+    }
+
+    public void TenantDeleted(string tenantId)
+    {
+        DropTenant(tenantId);
+        _outgoing.Writer.TryWrite(new Outgoing(new GalleryNotice(NoticeOp.TenantDeleted, tenantId, -1, "", 0), null));
+    }
+
+    // ---- applying what others did ------------------------------------------------------------------------------
+
+    private bool Enqueue(Func<Task> work) => _work.Writer.TryWrite(work);
+
+    private Task ApplyAsync(GalleryNotice notice) => notice.Op switch
+    {
+        NoticeOp.TenantDeleted => Task.Run(() => DropTenant(notice.TenantId)),
+        NoticeOp.TenantReload => ReloadAsync(notice.TenantId, _held.Keys.Where(k => k.Tenant == notice.TenantId).Select(k => k.Shard).ToHashSet()),
+        _ when notice.Shard < 0 || notice.Shard >= _settings.GalleryShards => Task.CompletedTask,
+        _ => ApplyShardNoticeAsync(notice),
+    };
+
+    private async Task ApplyShardNoticeAsync(GalleryNotice notice)
+    {
+        var key = (notice.TenantId, notice.Shard);
+        if (!_held.TryGetValue(key, out var state))
+        {
+            // A shard this replica owns but does not hold yet (a tenant's first template): load it.
+            if (_assignment.OwnerOf(notice.TenantId, notice.Shard)?.Id == Self.Id) await ReloadAsync(notice.TenantId, new HashSet<int> { notice.Shard }).ConfigureAwait(false);
+            return;
+        }
+        if (notice.Version <= state.Version) return;            // already in (a reload read past it)
+        if (notice.Version > state.Version + 1)
+        {
+            LogGap(_log, notice.Shard, state.Version, notice.Version);
+            await ReloadAsync(notice.TenantId, new HashSet<int> { notice.Shard }).ConfigureAwait(false);
+            return;
+        }
+        if (notice.Op == NoticeOp.Removed) state.Remove(notice.TemplateId);
+        else if (await _vault.Templates.GetAsync(notice.TenantId, notice.TemplateId, markUsed: false).ConfigureAwait(false) is { } template
+                 && template.ProtectedTemplate.Length == _dimension)
+            state.Upsert(template.TemplateId, template.ProtectedTemplate, () => NewGallery(notice.TenantId));
+        else state.Remove(notice.TemplateId);               // gone again meanwhile: its removal notice follows
+        state.Version = notice.Version;
+    }
+
+    /// <summary>
+    /// Rebuilds the tenant's <paramref name="shards"/> from the store and swaps them in: the versions are read first,
+    /// so every change counted by then is in the scan, and later notices apply on top.
+    /// </summary>
+    private async Task<int> ReloadAsync(string tenantId, IReadOnlySet<int> shards)
+    {
+        if (shards.Count == 0) return 0;
+        if (_vault.Tenants.Get(tenantId) is null)
+        {
+            DropTenant(tenantId);
+            return 0;
+        }
+        var versions = await _feed.VersionsAsync(tenantId).ConfigureAwait(false);
+        var fresh = shards.ToDictionary(s => s, _ => new ShardState());
+        var loaded = 0;
+        await Task.Run(() =>
+        {
+            foreach (var template in _vault.Templates.Enumerate(tenantId))
+            {
+                if (template.ProtectedTemplate.Length != _dimension) continue;
+                if (!fresh.TryGetValue(GalleryShard.Of(template.TemplateId, _settings.GalleryShards), out var state)) continue;
+                state.Upsert(template.TemplateId, template.ProtectedTemplate, () => NewGallery(tenantId));
+                loaded++;
+            }
+        }).ConfigureAwait(false);
+        foreach (var (shard, state) in fresh)
+        {
+            state.Version = versions.GetValueOrDefault(shard);
+            if (_held.TryGetValue((tenantId, shard), out var old)) state.LostAt = old.LostAt;
+            _held[(tenantId, shard)] = state;
+            old?.Dispose();
+        }
+        return loaded;
+    }
+
+    /// <summary>Loads every shard the assignment gives this replica that it does not hold; marks the others lost.</summary>
+    private async Task<int> LoadOwnedAsync(ShardAssignment assignment)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var loaded = 0;
+        foreach (var tenant in _vault.Tenants.List())
+        {
+            var owned = assignment.ShardsOf(Self.Id, tenant.TenantId).ToHashSet();
+            foreach (var shard in owned)
+                if (_held.TryGetValue((tenant.TenantId, shard), out var kept)) kept.LostAt = 0;
+            var gained = owned.Where(s => !_held.ContainsKey((tenant.TenantId, s))).ToHashSet();
+            loaded += await ReloadAsync(tenant.TenantId, gained).ConfigureAwait(false);
+        }
+        foreach (var (key, state) in _held)
+            if (state.LostAt == 0 && assignment.OwnerOf(key.Tenant, key.Shard)?.Id != Self.Id) state.LostAt = now;
+        return loaded;
+    }
+
+    private void DropTenant(string tenantId)
+    {
+        foreach (var key in _held.Keys.Where(k => k.Tenant == tenantId).ToList())
+            if (_held.TryRemove(key, out var state)) state.Dispose();
+    }
+
+    // ---- loops ---------------------------------------------------------------------------------------------------
+
+    private async Task ApplyLoopAsync()
+    {
+        try
+        {
+            await foreach (var work in _work.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                try { await work().ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested) { LogApplyFailed(_log, e); }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>Publishes this replica's changes in order, retrying while the store is away (an enrolment waits for it).</summary>
+    private async Task PublishLoopAsync()
+    {
+        try
+        {
+            await foreach (var outgoing in _outgoing.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        await _feed.PublishAsync(outgoing.Notice).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException && !_stop.IsCancellationRequested)
+                    {
+                        if (attempt == 0) LogPublishRetry(_log, e.GetType().Name);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 50 << Math.Min(attempt, 6))), _stop.Token).ConfigureAwait(false);
+                    }
+                }
+                if (outgoing.Published is { } published)
+                {
+                    _unpublished.TryRemove((outgoing.Notice.TenantId, outgoing.Notice.TemplateId), out _);
+                    published.TrySetResult();
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>
+    /// Every heartbeat: renews this replica's membership, re-reads the others, and applies a changed view; checks the
+    /// shard versions against what was applied (a shard found behind on two checks in a row missed a notice and is
+    /// reloaded); drops lost shards whose grace period is over.
+    /// </summary>
+    private async Task MembershipLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_settings.HeartbeatInterval);
+        var grace = Stopwatch.Frequency * (long)(2 * _settings.MemberTtl.TotalSeconds);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _membership.JoinAsync(_stop.Token).ConfigureAwait(false);
+                    var live = await _membership.LiveAsync(_stop.Token).ConfigureAwait(false);
+                    var view = new ShardAssignment(live.Any(m => m.Id == Self.Id) ? live : [.. live, Self], _settings.GalleryShards);
+                    if (!view.SameMembers(_assignment))
+                    {
+                        var previous = _assignment;
+                        LogMembership(_log, view.Members.Count, previous.Members.Count);
+                        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                        Enqueue(async () =>
+                        {
+                            try
+                            {
+                                // Loaded first, then switched: this replica answers for a gained shard only once it has it.
+                                await LoadOwnedAsync(view).ConfigureAwait(false);
+                                _assignment = view;
+                                _peers.Retain(view.Members);
+                                Reassigned?.Invoke(view);
+                            }
+                            finally { applied.TrySetResult(); }
+                        });
+                        await applied.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
+                    }
+                    Enqueue(CatchUpAsync);
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var (key, state) in _held)
+                        if (state.LostAt != 0 && now - state.LostAt > grace && _held.TryRemove(key, out var dropped)) dropped.Dispose();
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    LogStoreAway(_log, e.GetType().Name);   // the last view stays; the heartbeat retries next tick
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task CatchUpAsync()
+    {
+        foreach (var tenant in _held.Keys.Select(k => k.Tenant).Distinct().ToList())
+        {
+            var versions = await _feed.VersionsAsync(tenant).ConfigureAwait(false);
+            var behind = new HashSet<int>();
+            foreach (var (key, state) in _held.Where(h => h.Key.Tenant == tenant))
+            {
+                if (versions.GetValueOrDefault(key.Shard) > state.Version)
+                {
+                    // Behind once may be a notice still on its way; behind twice at the same version is a lost one.
+                    if (_aheadSince.TryGetValue(key, out var seen) && seen == state.Version) behind.Add(key.Shard);
+                    else _aheadSince[key] = state.Version;
+                }
+                else _aheadSince.Remove(key);
+            }
+            if (behind.Count == 0) continue;
+            LogCatchUp(_log, behind.Count);
+            foreach (var shard in behind) _aheadSince.Remove((tenant, shard));
+            await ReloadAsync(tenant, behind).ConfigureAwait(false);
+        }
+    }
+
+    // ---- parts ---------------------------------------------------------------------------------------------------
+
+    private GalleryOptions OptionsFor(string tenantId)
+    {
+        var storage = _vault.Tenants.Get(tenantId)?.Policy.GalleryStorage ?? GalleryStorage.Unspecified;
+        if (storage == GalleryStorage.Unspecified) storage = _defaults.Storage;
+        return new GalleryOptions
+        {
+            Dimension = _dimension,
+            Precision = storage == GalleryStorage.Int8 ? VectorPrecision.Int8 : VectorPrecision.Float32,
+            KeepFloat32 = storage != GalleryStorage.Int8,
+            IndexThreshold = _defaults.IndexThreshold,
+        };
+    }
+
+    private static bool IsExact(GalleryOptions options) => options.Precision == VectorPrecision.Float32 || options.KeepFloat32;
+
+    private Gallery NewGallery(string tenantId) => new(OptionsFor(tenantId));
+
+    public async ValueTask DisposeAsync()
+    {
+        // Leave first, so the others take this replica's shards over at once rather than after its TTL.
+        try { await _membership.LeaveAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) { }
+        _subscription?.Dispose();
+        // What this replica took but has not announced yet goes out before it stops (the loop drains the queue).
+        _outgoing.Writer.TryComplete();
+        var publishing = _loops.Count > 1 ? _loops[1] : Task.CompletedTask;
+        try { await publishing.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        _stop.Cancel();
+        _work.Writer.TryComplete();
+        try { await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException) { }
+        foreach (var state in _held.Values) state.Dispose();
+        _held.Clear();
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "membership changed: {Members} live replicas (was {Previous}); shards reassigned")]
+    private static partial void LogMembership(ILogger logger, int members, int previous);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "gallery shard {Shard}: notice version {Seen} after {Applied}, reloading the shard")]
+    private static partial void LogGap(ILogger logger, int shard, long applied, long seen);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Shards} gallery shards behind the store's version: reloading them")]
+    private static partial void LogCatchUp(ILogger logger, int shards);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "store unreachable for the membership heartbeat ({Error}); keeping the last view")]
+    private static partial void LogStoreAway(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gallery notice not published ({Error}); retrying")]
+    private static partial void LogPublishRetry(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "applying a gallery change failed")]
+    private static partial void LogApplyFailed(ILogger logger, Exception error);
+
+    private sealed record Outgoing(GalleryNotice Notice, TaskCompletionSource? Published);
+
+    /// <summary>One held shard: its gallery (created on its first row), the version applied, when it was lost (0: owned).</summary>
+    private sealed class ShardState : IDisposable
+    {
+        private readonly object _lock = new();
+        private volatile Gallery? _gallery;
+        public long Version;
+        public long LostAt;
+
+        public Gallery? Gallery => _gallery;
+
+        public void Upsert(string id, float[] vector, Func<Gallery> create)
+        {
+            lock (_lock) (_gallery ??= create()).Upsert(id, vector);
+        }
+
+        public void Remove(string id)
+        {
+            lock (_lock) _gallery?.Remove(id);
+        }
+
+        public void Dispose()
+        {
+            lock (_lock) _gallery?.Dispose();
+        }
+    }
+}
+
+/// <summary>A shard of the gallery is not held where it was looked for (not loaded yet, or reassigned).</summary>
+public sealed class ShardUnavailableException(int shard, string why) : Exception($"shard {shard}: {why}")
+{
+    public int Shard { get; } = shard;
+}
