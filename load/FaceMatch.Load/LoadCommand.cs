@@ -18,7 +18,7 @@ public static class LoadCommand
     {
         output ??= Console.Out;
         var port = Environment.GetEnvironmentVariable("FACEMATCH_PORT") is { Length: > 0 } p ? p : "50051";
-        var target = new Option<string>("--target") { Description = "Server address", DefaultValueFactory = _ => $"http://127.0.0.1:{port}" };
+        var target = new Option<string>("--target") { Description = "Server address; several, comma-separated (replicas of one deployment), take the calls round robin", DefaultValueFactory = _ => $"http://127.0.0.1:{port}" };
         var rate = new Option<double?>("--rate") { Description = "Open loop: calls issued per second, whatever the server does (latency from each call's intended start)" };
         var concurrency = new Option<int?>("--concurrency") { Description = "Closed loop: calls in flight (default 16 when --rate is not given)" };
         var requests = new Option<int>("--requests") { Description = "Most calls issued", DefaultValueFactory = _ => 10_000 };
@@ -58,7 +58,8 @@ public static class LoadCommand
                 var tenantToken = parse.GetValue(token) ?? (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } t ? t.Trim() : null);
                 options = new LoadOptions
                 {
-                    Target = ParseUri(parse.GetValue(target)!, "--target"),
+                    Target = ParseTargets(parse.GetValue(target)!)[0],
+                    Targets = ParseTargets(parse.GetValue(target)!),
                     Rate = parse.GetValue(rate),
                     Concurrency = parse.GetValue(concurrency) ?? 16,
                     Requests = parse.GetValue(requests),
@@ -160,6 +161,11 @@ public static class LoadCommand
             else yield return args[i];
         }
     }
+
+    private static IReadOnlyList<Uri> ParseTargets(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } parts
+            ? parts.Select(t => ParseUri(t, "--target")).ToList()
+            : throw new ArgumentException("--target must name at least one server");
 
     private static Uri ParseUri(string text, string option) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new ArgumentException($"{option} must be an absolute URI like http://127.0.0.1:50051");

@@ -15,6 +15,9 @@ namespace FaceMatch.Load;
 public sealed record LoadOptions
 {
     public required Uri Target { get; init; }
+    /// <summary>Every server the calls spread over, round robin (several replicas of one deployment); default: <see cref="Target"/> alone.</summary>
+    public IReadOnlyList<Uri> Targets { get => _targets ?? [Target]; init => _targets = value; }
+    private readonly IReadOnlyList<Uri>? _targets;
     /// <summary>Calls issued per second (open loop); null: closed loop at <see cref="Concurrency"/>.</summary>
     public double? Rate { get; init; }
     public int Concurrency { get; init; } = 16;
@@ -73,7 +76,7 @@ public sealed record LoadOptions
         if (FrameInterval < TimeSpan.Zero || FrameInterval > TimeSpan.FromSeconds(10)) throw new ArgumentException("--frame-interval-ms must be 0..10000");
         if (Templates is < 1 or > 10_000) throw new ArgumentException("--templates must be 1..10000");
         if (MetricsInterval < TimeSpan.FromMilliseconds(50)) throw new ArgumentException("--metrics-interval-ms must be at least 50");
-        CheckTarget(Target, "--target");
+        foreach (var target in Targets) CheckTarget(target, "--target");
         if (MetricsUrl is not null) CheckTarget(MetricsUrl, "--metrics");
         if (Mix.NeedsTenant && string.IsNullOrWhiteSpace(PhotosDirectory)) throw new ArgumentException($"--mix {Mix} needs --photos DIR");
         if (Mix.NeedsTenant && string.IsNullOrWhiteSpace(AdminToken) && string.IsNullOrWhiteSpace(Token))
@@ -94,7 +97,7 @@ public sealed record LoadOptions
     // A record prints every property: not the tokens.
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"Target = {Target}, Rate = {Rate}, Concurrency = {Concurrency}, Requests = {Requests}, Duration = {Duration}, ")
+        builder.Append($"Targets = {string.Join(",", Targets)}, Rate = {Rate}, Concurrency = {Concurrency}, Requests = {Requests}, Duration = {Duration}, ")
             .Append($"Mix = {Mix}, Frames = {Frames}, FrameInterval = {FrameInterval}, AdminToken = {(AdminToken is null ? "none" : "set")}, ")
             .Append($"Token = {(Token is null ? "none" : "set")}, CaCertificatePath = {CaCertificatePath}");
         return true;

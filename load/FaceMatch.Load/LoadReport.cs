@@ -58,7 +58,7 @@ public sealed record LoadReport
         var sessionsOk = calls.Where(c => Enum.GetValues<CallKind>().Any(k => k.IsSession() && k.Name() == c.Key)).Sum(c => c.Value.Ok);
         return new LoadReport
         {
-            Target = options.Target.ToString(),
+            Target = string.Join(",", options.Targets),
             Mode = options.OpenLoop ? "open-loop" : "closed-loop",
             Rate = options.Rate,
             Concurrency = options.OpenLoop ? null : options.Concurrency,

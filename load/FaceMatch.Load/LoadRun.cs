@@ -20,7 +20,7 @@ public static class LoadRun
         progress.Phase = "setting up";
         var roots = options.CaCertificatePath is { } ca ? Client.FaceMatchClientOptions.LoadCaCertificates(ca) : null;
         // Validate() already held a remote target to --allow-remote, which is also what lets cleartext leave the machine.
-        using var calls = new ScenarioCalls(options.Target, options.CallTimeout, options.SessionTimeout, options.AllowRemote, roots);
+        using var calls = new ScenarioCalls(options.Targets, options.CallTimeout, options.SessionTimeout, options.AllowRemote, roots);
         var scenario = await Scenario.PrepareAsync(calls, options, cancellationToken);
         LoadReport report;
         try

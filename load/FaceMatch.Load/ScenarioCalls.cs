@@ -23,7 +23,8 @@ public readonly record struct PacedFrame(ReadOnlyMemory<byte> Image, TimeSpan Ca
 /// client library (<see cref="FaceMatchClient"/>, <see cref="FaceMatchAdminClient"/>), as an application calls the
 /// server. Its sessions send each frame as the source yields it with at most <see cref="FramesInFlight"/> awaiting
 /// feedback, then half-close. Nothing is retried: each call counts with the status the server gave it. A failed call
-/// is an outcome; a call cancelled by the caller's token throws <see cref="OperationCanceledException"/>.
+/// is an outcome; a call cancelled by the caller's token throws <see cref="OperationCanceledException"/>. With
+/// several targets (replicas of one deployment) the tenant's calls take them in turn; Admin calls go to the first.
 /// </summary>
 public sealed class ScenarioCalls : IDisposable
 {
@@ -31,27 +32,32 @@ public sealed class ScenarioCalls : IDisposable
     public const int FramesInFlight = 2;
 
     private const string PushbackTrailer = "grpc-retry-pushback-ms";
-    private readonly Uri _target;
+    private readonly IReadOnlyList<Uri> _targets;
     private readonly TimeSpan _callTimeout;
     private readonly TimeSpan _sessionTimeout;
     private readonly bool _allowPlaintext;
     private readonly X509Certificate2Collection? _roots;
-    private readonly FaceMatchClient _anonymous;
-    private FaceMatchClient? _tenant;
+    private readonly FaceMatchClient[] _anonymous;
+    private FaceMatchClient[]? _tenant;
+    private int _next = -1;
 
     /// <param name="caCertificates">roots to trust instead of the system's, for an https target with a private CA.</param>
     /// <exception cref="ArgumentException">the client refuses the target (cleartext to another machine without <paramref name="allowPlaintext"/>).</exception>
     public ScenarioCalls(Uri target, TimeSpan callTimeout, TimeSpan sessionTimeout, bool allowPlaintext, X509Certificate2Collection? caCertificates)
+        : this([target], callTimeout, sessionTimeout, allowPlaintext, caCertificates) { }
+
+    public ScenarioCalls(IReadOnlyList<Uri> targets, TimeSpan callTimeout, TimeSpan sessionTimeout, bool allowPlaintext, X509Certificate2Collection? caCertificates)
     {
-        (_target, _callTimeout, _sessionTimeout, _allowPlaintext, _roots) = (target, callTimeout, sessionTimeout, allowPlaintext, caCertificates);
-        _anonymous = new FaceMatchClient(Options(token: null));
+        if (targets.Count == 0) throw new ArgumentException("no target", nameof(targets));
+        (_targets, _callTimeout, _sessionTimeout, _allowPlaintext, _roots) = (targets, callTimeout, sessionTimeout, allowPlaintext, caCertificates);
+        _anonymous = [.. targets.Select(t => new FaceMatchClient(Options(t, token: null)))];
     }
 
     /// <summary>Makes the tenant calls carry <paramref name="token"/> (a tenant's production or development token).</summary>
     public void UseTenantToken(string token)
     {
-        _tenant?.Dispose();
-        _tenant = new FaceMatchClient(Options(token));
+        foreach (var client in _tenant ?? []) client.Dispose();
+        _tenant = [.. _targets.Select(t => new FaceMatchClient(Options(t, token)))];
     }
 
     /// <summary>Creates a tenant with ADVISORY liveness (replayed photos are scored, not refused) and a production
@@ -59,7 +65,7 @@ public sealed class ScenarioCalls : IDisposable
     /// <exception cref="RpcException">an Admin call failed.</exception>
     public async Task<string> CreateTenantAsync(string adminToken, string name, CancellationToken cancellationToken)
     {
-        using var admin = new FaceMatchAdminClient(Options(adminToken));
+        using var admin = new FaceMatchAdminClient(Options(_targets[0], adminToken));
         var tenant = await admin.CreateTenantAsync(name, cancellationToken);
         await admin.UpdatePolicyAsync(tenant.TenantId, p => p.Liveness = LivenessMode.Advisory, cancellationToken);
         UseTenantToken((await admin.IssueTokenAsync(tenant.TenantId, TokenMode.Production, cancellationToken)).Token);
@@ -70,7 +76,7 @@ public sealed class ScenarioCalls : IDisposable
     /// <exception cref="RpcException">the call failed.</exception>
     public async Task DeleteTenantAsync(string adminToken, string tenantId, CancellationToken cancellationToken)
     {
-        using var admin = new FaceMatchAdminClient(Options(adminToken));
+        using var admin = new FaceMatchAdminClient(Options(_targets[0], adminToken));
         await admin.DeleteTenantAsync(tenantId, cancellationToken);
     }
 
@@ -79,7 +85,7 @@ public sealed class ScenarioCalls : IDisposable
     public Task DeleteTemplateAsync(string templateId, CancellationToken cancellationToken) => Tenant().DeleteTemplateAsync(templateId, cancellationToken);
 
     public Task<CallOutcome> HealthAsync(CancellationToken cancellationToken) =>
-        OutcomeOf(async () => new CallOutcome(await _anonymous.IsServingAsync(cancellationToken) ? CallOutcome.OkStatus : "NOT_SERVING"), cancellationToken);
+        OutcomeOf(async () => new CallOutcome(await Next(_anonymous).IsServingAsync(cancellationToken) ? CallOutcome.OkStatus : "NOT_SERVING"), cancellationToken);
 
     public Task<CallOutcome> CompareAsync(ReadOnlyMemory<byte> imageA, ReadOnlyMemory<byte> imageB, CancellationToken cancellationToken) =>
         OutcomeOf(async () =>
@@ -139,11 +145,13 @@ public sealed class ScenarioCalls : IDisposable
         _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : char.ToUpperInvariant(c).ToString())),
     };
 
-    private FaceMatchClient Tenant() => _tenant ?? throw new InvalidOperationException("no tenant token: CreateTenantAsync or UseTenantToken first");
+    private FaceMatchClient Tenant() => Next(_tenant ?? throw new InvalidOperationException("no tenant token: CreateTenantAsync or UseTenantToken first"));
 
-    private FaceMatchClientOptions Options(string? token) => new()
+    private FaceMatchClient Next(FaceMatchClient[] clients) => clients[(int)((uint)Interlocked.Increment(ref _next) % (uint)clients.Length)];
+
+    private FaceMatchClientOptions Options(Uri target, string? token) => new()
     {
-        Address = _target,
+        Address = target,
         Token = token,
         CallTimeout = _callTimeout,
         SessionTimeout = _sessionTimeout,
@@ -155,7 +163,7 @@ public sealed class ScenarioCalls : IDisposable
 
     public void Dispose()
     {
-        _tenant?.Dispose();
-        _anonymous.Dispose();
+        foreach (var client in _tenant ?? []) client.Dispose();
+        foreach (var client in _anonymous) client.Dispose();
     }
 }
