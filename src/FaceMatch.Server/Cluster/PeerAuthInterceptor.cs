@@ -10,7 +10,7 @@ namespace FaceMatch.Server.Cluster;
 /// through; tenant and admin tokens mean nothing there, and the peer token means nothing on facematch.v1 (the bearer
 /// interceptor does not know it). Compared in constant time.
 /// </summary>
-public sealed class PeerAuthInterceptor(ClusterSettings settings) : CallInterceptor
+public sealed class PeerAuthInterceptor(ShardingSettings settings) : CallInterceptor
 {
     public const string ServicePrefix = "/facematch.internal.v1.";
     public const string Header = "authorization";

@@ -13,7 +13,7 @@ namespace FaceMatch.Server.Cluster;
 /// private CA and the no-cleartext-off-loopback rule are the same), each call carrying the peer token and a short
 /// deadline: a peer that does not answer fails the search quickly rather than holding the Identify session.
 /// </summary>
-public sealed class PeerClients(ClusterSettings settings, bool tls, bool allowPlaintext) : IDisposable
+public sealed class PeerClients(ShardingSettings settings, bool tls, bool allowPlaintext) : IDisposable
 {
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (GrpcChannel Channel, GalleryShards.GalleryShardsClient Client)> _peers = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ using Grpc.Core;
 namespace FaceMatch.Server.Cluster;
 
 /// <summary>facematch.internal.v1.GalleryShards: this replica's best rows of some shards it holds, for a peer's Identify.</summary>
-public sealed class ShardSearchService(ShardedGalleries galleries, ClusterSettings settings) : GalleryShards.GalleryShardsBase
+public sealed class ShardSearchService(ShardedGalleries galleries, ShardingSettings settings) : GalleryShards.GalleryShardsBase
 {
     public const int MaxWanted = 10_000;
 
@@ -12,7 +12,7 @@ public sealed class ShardSearchService(ShardedGalleries galleries, ClusterSettin
     {
         if (request.ShardCount != settings.GalleryShards)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"this replica splits galleries into {settings.GalleryShards} shards, the caller into {request.ShardCount}: every replica needs the same {ClusterSettings.GalleryShardsVariable}"));
+                $"this replica splits galleries into {settings.GalleryShards} shards, the caller into {request.ShardCount}: every replica needs the same {ShardingSettings.GalleryShardsVariable}"));
         if (request.ProtectedProbe.Count != galleries.Dimension)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the probe has {request.ProtectedProbe.Count} values, this replica's galleries {galleries.Dimension}"));
         if (request.TenantId.Length == 0) throw new RpcException(new Status(StatusCode.InvalidArgument, "tenant_id is required"));

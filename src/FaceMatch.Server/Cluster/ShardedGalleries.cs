@@ -15,7 +15,7 @@ using StackExchange.Redis;
 namespace FaceMatch.Server.Cluster;
 
 /// <summary>
-/// Sharded galleries over a cluster store: each tenant's gallery is split into <see cref="ClusterSettings.GalleryShards"/>
+/// Sharded galleries over a cluster store: each tenant's gallery is split into <see cref="ShardingSettings.GalleryShards"/>
 /// shards by template id (<see cref="GalleryShard"/>), and this replica holds in memory only the shards the current
 /// <see cref="ShardAssignment"/> gives it. It keeps them in step with the store from three sources:
 /// <list type="bullet">
@@ -36,7 +36,7 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
 {
     private readonly int _dimension;
     private readonly GalleryDefaults _defaults;
-    private readonly ClusterSettings _settings;
+    private readonly ShardingSettings _settings;
     private readonly FaceMatchVault _vault;
     private readonly IGalleryFeed _feed;
     private readonly IMembershipSource _membership;
@@ -52,7 +52,7 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     private volatile ShardAssignment _assignment;
     private IDisposable? _subscription;
 
-    public ShardedGalleries(int dimension, GalleryDefaults defaults, ClusterSettings settings, FaceMatchVault vault, IGalleryFeed feed,
+    public ShardedGalleries(int dimension, GalleryDefaults defaults, ShardingSettings settings, FaceMatchVault vault, IGalleryFeed feed,
         IMembershipSource membership, PeerClients peers, ILogger log)
     {
         _dimension = dimension;

@@ -26,7 +26,7 @@ public sealed record HostSettings
     public AdmissionOptions Admission { get; init; } = new();
     public GalleryDefaults Galleries { get; init; } = new();
     /// <summary>Sharded galleries over the cluster store (disabled: every gallery in this process).</summary>
-    public Cluster.ClusterSettings Cluster { get; init; } = new();
+    public Cluster.ShardingSettings Sharding { get; init; } = new();
     /// <summary>Pixels being decoded and analysed at once, server-wide (≈ 3 bytes each in memory).</summary>
     public long DecodeBudgetPixels { get; init; } = 64_000_000;
     /// <summary>Largest frame in pixels: a phone camera's frames, well under the decoder's 40 MP default.</summary>
@@ -107,7 +107,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                     // Ready before any facematch.v1 call is let through (ReadinessInterceptor).
                     s.AddSingleton(_ => slots.Analyzer ?? throw new InvalidOperationException("models not loaded"));
                     s.AddSingleton(_ => slots.Galleries ?? throw new InvalidOperationException("galleries not loaded"));
-                    s.AddSingleton(settings.Cluster);
+                    s.AddSingleton(settings.Sharding);
                     s.AddSingleton(_ => slots.Galleries as Cluster.ShardedGalleries ?? throw new InvalidOperationException("shards not loaded"));
                     s.AddSingleton<SessionRunner>();
                     WebEndpoints.AddServices(s);
@@ -118,7 +118,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
                 .AddInterceptor<Cluster.PeerAuthInterceptor>()
                 .MapService<FaceMatchService>()
                 .MapService<AdminService>()
-                .MapServiceIf<Cluster.ShardSearchService>(settings.Cluster.Enabled), logging);
+                .MapServiceIf<Cluster.ShardSearchService>(settings.Sharding.Enabled), logging);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             return new FaceMatchHost(settings, decode, vault, server, slots, adminToken);
         }
@@ -139,7 +139,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         int dimension;
         using (var blank = RgbImage.Allocate(analyzer.Embedder.Template.Width, analyzer.Embedder.Template.Height))
             dimension = (await analyzer.Embedder.EmbedCropAsync(blank, cancellationToken).ConfigureAwait(false)).Length;
-        if (_settings.Cluster.Enabled) await LoadShardsAsync(dimension, cancellationToken).ConfigureAwait(false);
+        if (_settings.Sharding.Enabled) await LoadShardsAsync(dimension, cancellationToken).ConfigureAwait(false);
         else
         {
             var galleries = new TenantGalleryRegistry(dimension, _settings.Galleries);
@@ -161,9 +161,9 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     /// <summary>Sharded galleries: this replica's shards loaded from the cluster store, then it joins the membership.</summary>
     private async Task LoadShardsAsync(int dimension, CancellationToken cancellationToken)
     {
-        var cluster = _settings.Cluster;
+        var cluster = _settings.Sharding;
         var store = Cluster.ClusterStoreAccess.ConnectionOf(_vault)
-            ?? throw new InvalidOperationException($"{Cluster.ClusterSettings.StoreVariable}=cluster but the vault is not on a store cluster");
+            ?? throw new InvalidOperationException($"{Cluster.ShardingSettings.StoreVariable}=cluster but the vault is not on a store cluster");
         var loggers = _server.Services.GetRequiredService<ILoggerFactory>();
         Cluster.IMembershipSource membership = cluster.Membership == Cluster.MembershipSource.Kubernetes
             ? new Cluster.KubernetesMembership(cluster.PeerService!, cluster.ReplicaAddress)

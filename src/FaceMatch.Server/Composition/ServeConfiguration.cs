@@ -56,13 +56,13 @@ public static class ServeConfiguration
         ["Vision:BatchWaitMicroseconds"] = "FACEMATCH_BATCH_WAIT_US",
         ["Matching:GalleryStorage"] = Services.GalleryDefaults.StorageVariable,
         ["Matching:IndexThreshold"] = Services.GalleryDefaults.IndexThresholdVariable,
-        ["Cluster:ReplicaAddress"] = Cluster.ClusterSettings.ReplicaAddressVariable,
-        ["Cluster:Membership"] = Cluster.ClusterSettings.MembershipVariable,
-        ["Cluster:PeerService"] = Cluster.ClusterSettings.PeerServiceVariable,
-        ["Cluster:GalleryShards"] = Cluster.ClusterSettings.GalleryShardsVariable,
-        ["Cluster:PeerTokenFile"] = Cluster.ClusterSettings.PeerTokenFileVariable,
-        ["Cluster:PeerCaFile"] = Cluster.ClusterSettings.PeerCaVariable,
-        ["Cluster:MemberTtlSeconds"] = Cluster.ClusterSettings.MemberTtlVariable,
+        ["Cluster:ReplicaAddress"] = Cluster.ShardingSettings.ReplicaAddressVariable,
+        ["Cluster:Membership"] = Cluster.ShardingSettings.MembershipVariable,
+        ["Cluster:PeerService"] = Cluster.ShardingSettings.PeerServiceVariable,
+        ["Cluster:GalleryShards"] = Cluster.ShardingSettings.GalleryShardsVariable,
+        ["Cluster:PeerTokenFile"] = Cluster.ShardingSettings.PeerTokenFileVariable,
+        ["Cluster:PeerCaFile"] = Cluster.ShardingSettings.PeerCaVariable,
+        ["Cluster:MemberTtlSeconds"] = Cluster.ShardingSettings.MemberTtlVariable,
     };
 
     public const string DecodeBudgetVariable = "FACEMATCH_DECODE_BUDGET_PIXELS";
@@ -82,7 +82,7 @@ public static class ServeConfiguration
             return new HostSettings
             {
                 Server = server,
-                Cluster = Cluster.ClusterSettings.FromVariables(values, server),
+                Sharding = Cluster.ShardingSettings.FromVariables(values, server),
                 DataDirectory = dataDirectory,
                 ManifestPath = manifestPath,
                 AdminTokenFromEnvironment = environment[Security.AdminToken.Variable] as string,

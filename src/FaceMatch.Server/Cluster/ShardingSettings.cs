@@ -15,7 +15,7 @@ public enum MembershipSource
 /// How a replica takes part in sharded galleries (cluster store only; the embedded store keeps every gallery in the one
 /// process). Read by <see cref="Composition.ServeConfiguration"/> under the <c>Cluster:</c> keys.
 /// </summary>
-public sealed record ClusterSettings
+public sealed record ShardingSettings
 {
     public const string StoreVariable = "FACEMATCH_STORE";
     public const string ReplicaAddressVariable = "FACEMATCH_REPLICA_ADDRESS";
@@ -47,10 +47,10 @@ public sealed record ClusterSettings
     /// <summary>How often a replica renews its heartbeat and re-reads the membership.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromMilliseconds(Math.Max(200, MemberTtl.TotalMilliseconds / 5));
 
-    public static ClusterSettings FromVariables(IDictionary variables, ServerSettings server)
+    public static ShardingSettings FromVariables(IDictionary variables, ServerSettings server)
     {
         var store = SettingValue.Text(variables, StoreVariable)?.ToLowerInvariant();
-        if (store is not ("cluster")) return new ClusterSettings();
+        if (store is not ("cluster")) return new ShardingSettings();
         var membership = SettingValue.Text(variables, MembershipVariable)?.ToLowerInvariant() switch
         {
             null or "store" => MembershipSource.Store,
@@ -60,7 +60,7 @@ public sealed record ClusterSettings
         var peerService = SettingValue.Text(variables, PeerServiceVariable);
         if (membership == MembershipSource.Kubernetes && peerService is null)
             throw new ArgumentException($"{MembershipVariable}=kubernetes needs {PeerServiceVariable} (the headless Service's DNS name).");
-        return new ClusterSettings
+        return new ShardingSettings
         {
             Enabled = true,
             ReplicaAddress = ReplicaAddressFrom(variables, server),
