@@ -51,6 +51,17 @@ public sealed class FaceMatchVault : IAsyncDisposable
     /// </summary>
     public IDisposable AddListener(ITemplateListener listener) => _changes.Add(listener);
 
+    /// <summary>
+    /// Forgets what this process caches of the tenant (its record, policy and unwrapped keys), so the next use reads
+    /// the store: for a server sharing its store with others, told that another changed the tenant or deleted it.
+    /// </summary>
+    public void ForgetCachedTenant(string tenantId)
+    {
+        if (!OpaqueId.TryParse(tenantId, out var id)) return;
+        Tenants.Forget(id);
+        _keys.Forget(id);
+    }
+
     internal FasterStore Store => _store;
     internal KeyRing Keys => _keys;
 

@@ -232,13 +232,26 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
 
     private bool Enqueue(Func<Task> work) => _work.Writer.TryWrite(work);
 
-    private Task ApplyAsync(GalleryNotice notice) => notice.Op switch
+    private Task ApplyAsync(GalleryNotice notice)
     {
-        NoticeOp.TenantDeleted => Task.Run(() => DropTenant(notice.TenantId)),
-        NoticeOp.TenantReload => ReloadAsync(notice.TenantId, _held.Keys.Where(k => k.Tenant == notice.TenantId).Select(k => k.Shard).ToHashSet()),
-        _ when notice.Shard < 0 || notice.Shard >= _settings.GalleryShards => Task.CompletedTask,
-        _ => ApplyShardNoticeAsync(notice),
-    };
+        switch (notice.Op)
+        {
+            case NoticeOp.TenantDeleted:
+                // Another replica deleted it: this one's cached record and keys must not outlive it.
+                _vault.ForgetCachedTenant(notice.TenantId);
+                DropTenant(notice.TenantId);
+                return Task.CompletedTask;
+            case NoticeOp.TenantReload:
+                // A policy changed somewhere: read it afresh, and rebuild the shards whose gallery storage it changed.
+                _vault.ForgetCachedTenant(notice.TenantId);
+                var wanted = OptionsFor(notice.TenantId);
+                var stale = _held.Where(h => h.Key.Tenant == notice.TenantId && h.Value.Gallery is { } g
+                    && (g.Options.Precision != wanted.Precision || g.Options.KeepFloat32 != wanted.KeepFloat32)).Select(h => h.Key.Shard).ToHashSet();
+                return ReloadAsync(notice.TenantId, stale);
+            default:
+                return notice.Shard < 0 || notice.Shard >= _settings.GalleryShards ? Task.CompletedTask : ApplyShardNoticeAsync(notice);
+        }
+    }
 
     private async Task ApplyShardNoticeAsync(GalleryNotice notice)
     {
@@ -299,21 +312,54 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
         return loaded;
     }
 
-    /// <summary>Loads every shard the assignment gives this replica that it does not hold; marks the others lost.</summary>
+    /// <summary>
+    /// Loads every shard the assignment gives this replica that it does not hold (one pass over the store's templates
+    /// when several tenants gain shards, as at start; the tenant's own otherwise); marks the others lost.
+    /// </summary>
     private async Task<int> LoadOwnedAsync(ShardAssignment assignment)
     {
         var now = Stopwatch.GetTimestamp();
-        var loaded = 0;
+        var gains = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
         foreach (var tenant in _vault.Tenants.List())
         {
             var owned = assignment.ShardsOf(Self.Id, tenant.TenantId).ToHashSet();
             foreach (var shard in owned)
                 if (_held.TryGetValue((tenant.TenantId, shard), out var kept)) kept.LostAt = 0;
             var gained = owned.Where(s => !_held.ContainsKey((tenant.TenantId, s))).ToHashSet();
-            loaded += await ReloadAsync(tenant.TenantId, gained).ConfigureAwait(false);
+            if (gained.Count > 0) gains[tenant.TenantId] = gained;
         }
+        var loaded = 0;
+        if (gains.Count == 1) loaded = await ReloadAsync(gains.Keys.Single(), gains.Values.Single()).ConfigureAwait(false);
+        else if (gains.Count > 1) loaded = await LoadAllAsync(gains).ConfigureAwait(false);
         foreach (var (key, state) in _held)
             if (state.LostAt == 0 && assignment.OwnerOf(key.Tenant, key.Shard)?.Id != Self.Id) state.LostAt = now;
+        return loaded;
+    }
+
+    /// <summary>The gained shards of many tenants from one pass over the store (versions read first, as in <see cref="ReloadAsync"/>).</summary>
+    private async Task<int> LoadAllAsync(Dictionary<string, HashSet<int>> gains)
+    {
+        var versions = new Dictionary<string, IReadOnlyDictionary<int, long>>(StringComparer.Ordinal);
+        foreach (var tenant in gains.Keys) versions[tenant] = await _feed.VersionsAsync(tenant).ConfigureAwait(false);
+        var fresh = gains.SelectMany(g => g.Value.Select(s => (g.Key, s))).ToDictionary(k => k, _ => new ShardState());
+        var loaded = 0;
+        await Task.Run(() =>
+        {
+            foreach (var (tenantId, template) in _vault.Templates.EnumerateAll())
+            {
+                if (template.ProtectedTemplate.Length != _dimension) continue;
+                if (!fresh.TryGetValue((tenantId, GalleryShard.Of(template.TemplateId, _settings.GalleryShards)), out var state)) continue;
+                state.Upsert(template.TemplateId, template.ProtectedTemplate, () => NewGallery(tenantId));
+                loaded++;
+            }
+        }).ConfigureAwait(false);
+        foreach (var (key, state) in fresh)
+        {
+            state.Version = versions[key.Key].GetValueOrDefault(key.s);
+            if (_held.TryGetValue(key, out var old)) state.LostAt = old.LostAt;
+            _held[key] = state;
+            old?.Dispose();
+        }
         return loaded;
     }
 

@@ -101,6 +101,9 @@ internal sealed class KeyRing : IDisposable
         _tenants.TryRemove(tenant, out _);
     }
 
+    /// <summary>Drops the tenant's cached keys (not the stored ones): the next use unwraps them from the store again.</summary>
+    public void Forget(OpaqueId tenant) => _tenants.TryRemove(tenant, out _);
+
     public void Dispose()
     {
         foreach (var keys in _tenants.Values) keys.Dispose();

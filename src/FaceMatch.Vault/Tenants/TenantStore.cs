@@ -185,4 +185,7 @@ public sealed class TenantStore
         reader.End();
         return new Tenant(id.ToString(), name, policy, created);
     }
+
+    /// <summary>Drops the tenant from this process's cache: the next lookup reads its record (or its absence) from the store.</summary>
+    internal void Forget(OpaqueId id) => _cache.TryRemove(id, out _);
 }
