@@ -262,19 +262,16 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
             if (_assignment.OwnerOf(notice.TenantId, notice.Shard)?.Id == Self.Id) await ReloadAsync(notice.TenantId, new HashSet<int> { notice.Shard }).ConfigureAwait(false);
             return;
         }
-        if (notice.Version <= state.Version) return;            // already in (a reload read past it)
-        if (notice.Version > state.Version + 1)
-        {
-            LogGap(_log, notice.Shard, state.Version, notice.Version);
-            await ReloadAsync(notice.TenantId, new HashSet<int> { notice.Shard }).ConfigureAwait(false);
-            return;
-        }
+        // Applying is state-based (a Stored notice re-reads the record, absent once removed), so notices may be
+        // applied in any order; what matters is that none is missed. The version counts what was applied: a gap
+        // that the store's version check still sees on its next two checks is a lost notice, and reloads the shard.
+        if (!state.ShouldApply(notice.Version)) return;
         if (notice.Op == NoticeOp.Removed) state.Remove(notice.TemplateId);
         else if (await _vault.Templates.GetAsync(notice.TenantId, notice.TemplateId, markUsed: false).ConfigureAwait(false) is { } template
                  && template.ProtectedTemplate.Length == _dimension)
             state.Upsert(template.TemplateId, template.ProtectedTemplate, () => NewGallery(notice.TenantId));
         else state.Remove(notice.TemplateId);               // gone again meanwhile: its removal notice follows
-        state.Version = notice.Version;
+        state.Applied(notice.Version);
     }
 
     /// <summary>
@@ -530,9 +527,6 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     [LoggerMessage(Level = LogLevel.Information, Message = "membership changed: {Members} live replicas (was {Previous}); shards reassigned")]
     private static partial void LogMembership(ILogger logger, int members, int previous);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "gallery shard {Shard}: notice version {Seen} after {Applied}, reloading the shard")]
-    private static partial void LogGap(ILogger logger, int shard, long applied, long seen);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "{Shards} gallery shards behind the store's version: reloading them")]
     private static partial void LogCatchUp(ILogger logger, int shards);
 
@@ -547,13 +541,30 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
 
     private sealed record Outgoing(GalleryNotice Notice, TaskCompletionSource? Published);
 
-    /// <summary>One held shard: its gallery (created on its first row), the version applied, when it was lost (0: owned).</summary>
+    /// <summary>
+    /// One held shard: its gallery (created on its first row); <see cref="Version"/>, up to which every change is in
+    /// (the ones applied beyond it, out of order, kept aside until the gap closes); when it was lost (0: owned).
+    /// </summary>
     private sealed class ShardState : IDisposable
     {
         private readonly object _lock = new();
+        private readonly SortedSet<long> _ahead = [];
         private volatile Gallery? _gallery;
         public long Version;
         public long LostAt;
+
+        /// <summary>Whether a notice of this version is not in yet (not covered by a reload, nor applied before).</summary>
+        public bool ShouldApply(long version) => version > Version && !_ahead.Contains(version);
+
+        public void Applied(long version)
+        {
+            _ahead.Add(version);
+            while (_ahead.Min == Version + 1)
+            {
+                _ahead.Remove(Version + 1);
+                Version++;
+            }
+        }
 
         public Gallery? Gallery => _gallery;
 
