@@ -162,7 +162,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
     private async Task LoadShardsAsync(int dimension, CancellationToken cancellationToken)
     {
         var cluster = _settings.Sharding;
-        var store = Cluster.ClusterStoreAccess.ConnectionOf(_vault)
+        var store = _vault.ClusterConnection
             ?? throw new InvalidOperationException($"{Cluster.ShardingSettings.StoreVariable}=cluster but the vault is not on a store cluster");
         var loggers = _server.Services.GetRequiredService<ILoggerFactory>();
         Cluster.IMembershipSource membership = cluster.Membership == Cluster.MembershipSource.Kubernetes

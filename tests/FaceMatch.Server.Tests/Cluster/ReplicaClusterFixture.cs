@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using FaceMatch.Api.V1;
+using FaceMatch.Server.Cluster;
+using FaceMatch.Server.Tests.Service;
+using FaceMatch.Server.Tests.Support;
+using FaceMatch.Tests;
+using FaceMatch.Tests.Shared;
+using Grpc.Net.Client;
+
+namespace FaceMatch.Server.Tests.Cluster;
+
+/// <summary>The classes that start a store cluster and several `facematch serve` replicas run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class ReplicaClusterCollection
+{
+    public const string Name = "store cluster and FaceMatch replicas";
+}
+
+/// <summary>
+/// A loopback store cluster (3 primaries with a replica each, <see cref="StoreCluster"/>) and 3 `facematch serve`
+/// replicas on it with sharded galleries (8 shards a tenant, heartbeat TTL 3 s), one master key, one admin token and
+/// one peer token; plus, for comparison, one `facematch serve` on the embedded store (today's single process).
+/// Ready once every replica sees all three in its membership.
+/// </summary>
+public sealed class ReplicaClusterFixture : IAsyncLifetime
+{
+    public const int Shards = 8;
+    public const int MemberTtlSeconds = 3;
+    private readonly string _dir = Directory.CreateTempSubdirectory("fm-replicas").FullName;
+    private readonly List<GrpcChannel> _channels = [];
+
+    public StoreCluster Store { get; private set; } = null!;
+    public string AdminTokenValue { get; } = "fm_test_admin_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+    public List<ServeProcess> Replicas { get; } = [];
+    public ServeProcess Single { get; private set; } = null!;
+    public string PeerTokenFile => Path.Combine(_dir, "peer.token");
+
+    public async Task InitializeAsync()
+    {
+        File.WriteAllText(PeerTokenFile, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n");
+        File.SetUnixFileMode(PeerTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Store = await StoreCluster.StartAsync(primaries: 3, replicasPerPrimary: 1);
+        MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        for (var i = 0; i < 3; i++) Replicas.Add(StartReplica());
+        Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
+        foreach (var serve in Replicas.Append(Single)) await serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        await WaitForMembersAsync(Replicas, 3, TimeSpan.FromMinutes(1));
+    }
+
+    public string MasterKey { get; private set; } = "";
+
+    public ServeProcess StartReplica() => ServeProcess.Start(new Dictionary<string, string>
+    {
+        ["FACEMATCH_STORE"] = "cluster",
+        ["FACEMATCH_CLUSTER_ENDPOINTS"] = Store.Endpoints,
+        ["FACEMATCH_CLUSTER_PASSWORD_FILE"] = Store.PasswordFile,
+        ["FACEMATCH_MASTER_KEY"] = MasterKey,
+        ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue,
+        [ShardingSettings.PeerTokenFileVariable] = PeerTokenFile,
+        [ShardingSettings.GalleryShardsVariable] = Shards.ToString(),
+        [ShardingSettings.MemberTtlVariable] = MemberTtlSeconds.ToString(),
+        ["FACEMATCH_GRPC_SHUTDOWN_SECONDS"] = "3",
+    });
+
+    /// <summary>Waits until each replica has logged a membership view of <paramref name="members"/> replicas.</summary>
+    public static async Task WaitForMembersAsync(IEnumerable<ServeProcess> replicas, int members, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        foreach (var replica in replicas)
+        {
+            while (!replica.Lines.Any(l => l.Contains($"{members} live replicas") || l.Contains($"{members} replicas live")))
+            {
+                if (DateTime.UtcNow > until) throw new TimeoutException($"replica on {replica.Port} never saw {members} members:\n{string.Join("\n", replica.Lines.TakeLast(20))}");
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    public GrpcChannel Channel(ServeProcess serve)
+    {
+        var channel = GrpcChannel.ForAddress(new Uri($"http://127.0.0.1:{serve.Port}"), new GrpcChannelOptions { MaxReceiveMessageSize = 16 << 20, MaxSendMessageSize = 16 << 20 });
+        lock (_channels) _channels.Add(channel);
+        return channel;
+    }
+
+    /// <summary>A tenant with ADVISORY liveness and a low match threshold (Identify lists every candidate of positive score), and its token.</summary>
+    public async Task<(string TenantId, string Token)> NewTenantAsync(ServeProcess through)
+    {
+        var admin = new Admin.AdminClient(Channel(through));
+        var tenant = await admin.CreateTenantAsync(new CreateTenantRequest { Name = "shards " + Guid.NewGuid().ToString("N")[..8] }, ServiceFixture.As(AdminTokenValue));
+        await admin.SetPolicyAsync(new SetPolicyRequest { TenantId = tenant.TenantId, Policy = new Policy { Liveness = LivenessMode.Advisory, MatchThreshold = 0.01f } },
+            ServiceFixture.As(AdminTokenValue));
+        var token = await admin.IssueTokenAsync(new IssueTokenRequest { TenantId = tenant.TenantId, Mode = TokenMode.Production }, ServiceFixture.As(AdminTokenValue));
+        return (tenant.TenantId, token.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var channel in _channels) channel.Dispose();
+        foreach (var serve in Replicas) await serve.DisposeAsync();
+        if (Single is not null) await Single.DisposeAsync();
+        if (Store is not null) await Store.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
