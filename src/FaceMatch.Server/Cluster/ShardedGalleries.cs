@@ -50,6 +50,7 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     private readonly List<Task> _loops = [];
     private readonly Dictionary<(string Tenant, int Shard), long> _aheadSince = [];
     private volatile ShardAssignment _assignment;
+    private volatile bool _left;
     private IDisposable? _subscription;
 
     public ShardedGalleries(int dimension, GalleryDefaults defaults, ShardingSettings settings, FaceMatchVault vault, IGalleryFeed feed,
@@ -426,6 +427,11 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
             {
                 try
                 {
+                    if (_left)
+                    {
+                        Enqueue(CatchUpAsync);
+                        continue;
+                    }
                     await _membership.JoinAsync(_stop.Token).ConfigureAwait(false);
                     var live = await _membership.LiveAsync(_stop.Token).ConfigureAwait(false);
                     var view = new ShardAssignment(live.Any(m => m.Id == Self.Id) ? live : [.. live, Self], _settings.GalleryShards);
@@ -504,11 +510,21 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
 
     private Gallery NewGallery(string tenantId) => new(OptionsFor(tenantId));
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// The start of a graceful stop: withdraws this replica from the membership, so the others load its shards now
+    /// rather than after its TTL, while it keeps what it holds (and keeps it in step) to answer coordinators that
+    /// still have the old view until its endpoints close.
+    /// </summary>
+    public async Task LeaveAsync()
     {
-        // Leave first, so the others take this replica's shards over at once rather than after its TTL.
+        _left = true;
         try { await _membership.LeaveAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false); }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_left) await LeaveAsync().ConfigureAwait(false);
         _subscription?.Dispose();
         // What this replica took but has not announced yet goes out before it stops (the loop drains the queue).
         _outgoing.Writer.TryComplete();

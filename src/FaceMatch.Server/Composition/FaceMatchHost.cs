@@ -178,6 +178,8 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Sharded galleries: the other replicas take this one's shards over while it drains.
+        if (Shards is { } sharded) await sharded.LeaveAsync().ConfigureAwait(false);
         // The server's own stop is bounded by the grace period plus the status allowance; this is the backstop.
         using (var stop = new CancellationTokenSource(_settings.Server.ShutdownTimeout + CallDrain.StatusAllowance + TimeSpan.FromSeconds(5)))
         {
