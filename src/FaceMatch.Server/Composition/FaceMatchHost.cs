@@ -172,7 +172,11 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         var shards = new Cluster.ShardedGalleries(dimension, _settings.Galleries, cluster, _vault, new Cluster.RedisGalleryFeed(store, _vault.Notices),
             membership, _peers, loggers.CreateLogger<Cluster.ShardedGalleries>());
         _slots.Galleries = shards;
-        TemplatesLoaded = await shards.StartAsync(cancellationToken).ConfigureAwait(false);
+        try { TemplatesLoaded = await shards.StartAsync(cancellationToken).ConfigureAwait(false); }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            throw new InvalidOperationException($"the store cluster did not answer while this replica loaded its gallery shards: {e.Message}", e);
+        }
         LogJoined(loggers.CreateLogger<FaceMatchHost>(), shards.HeldShards, TemplatesLoaded, cluster.GalleryShards, shards.Assignment.Members.Count);
     }
 
