@@ -17,7 +17,7 @@ public enum MembershipSource
 /// </summary>
 public sealed record ShardingSettings
 {
-    public const string StoreVariable = "FACEMATCH_STORE";
+    public const string StoreVariable = Composition.StoreConfiguration.StoreVariable;
     public const string ReplicaAddressVariable = "FACEMATCH_REPLICA_ADDRESS";
     public const string MembershipVariable = "FACEMATCH_MEMBERSHIP";
     public const string PeerServiceVariable = "FACEMATCH_PEER_SERVICE";

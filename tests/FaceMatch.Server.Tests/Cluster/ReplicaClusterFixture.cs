@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using FaceMatch.Api.V1;
 using FaceMatch.Server.Cluster;
 using FaceMatch.Server.Tests.Service;
@@ -17,50 +16,34 @@ public sealed class ReplicaClusterCollection
 }
 
 /// <summary>
-/// A loopback store cluster (3 primaries with a replica each, <see cref="StoreCluster"/>) and 3 `facematch serve`
-/// replicas on it with sharded galleries (8 shards a tenant, heartbeat TTL 3 s), one master key, one admin token and
-/// one peer token; plus, for comparison, one `facematch serve` on the embedded store (today's single process).
-/// Ready once every replica sees all three in its membership.
+/// A loopback scale-out deployment (<see cref="ClusterDeployment"/>: a store cluster of 3 primaries with a replica
+/// each, 3 `facematch serve` replicas on it, one master key, one admin token, one peer token) with sharded galleries of
+/// 8 shards a tenant and a heartbeat TTL of 3 s; plus, for comparison, one `facematch serve` on the embedded store
+/// (today's single process). Ready once every replica sees all three in its membership.
 /// </summary>
 public sealed class ReplicaClusterFixture : IAsyncLifetime
 {
     public const int Shards = 8;
     public const int MemberTtlSeconds = 3;
-    private readonly string _dir = Directory.CreateTempSubdirectory("fm-replicas").FullName;
     private readonly List<GrpcChannel> _channels = [];
 
-    public StoreCluster Store { get; private set; } = null!;
-    public string AdminTokenValue { get; } = "fm_test_admin_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-    public List<ServeProcess> Replicas { get; } = [];
+    public ClusterDeployment Deployment { get; private set; } = null!;
+    public string AdminTokenValue => Deployment.AdminTokenValue;
+    public IReadOnlyList<ServeProcess> Replicas => [.. Deployment.Replicas.Select(r => r.Serve)];
     public ServeProcess Single { get; private set; } = null!;
-    public string PeerTokenFile => Path.Combine(_dir, "peer.token");
+    public string PeerTokenFile => Deployment.PeerTokenFile;
 
     public async Task InitializeAsync()
     {
-        File.WriteAllText(PeerTokenFile, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n");
-        File.SetUnixFileMode(PeerTokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        Store = await StoreCluster.StartAsync(primaries: 3, replicasPerPrimary: 1);
-        MasterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        for (var i = 0; i < 3; i++) Replicas.Add(StartReplica());
+        Deployment = await ClusterDeployment.StartAsync(3, new Dictionary<string, string>
+        {
+            [ShardingSettings.GalleryShardsVariable] = Shards.ToString(),
+            [ShardingSettings.MemberTtlVariable] = MemberTtlSeconds.ToString(),
+        });
         Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
-        foreach (var serve in Replicas.Append(Single)) await serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        await Single.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
         await WaitForMembersAsync(Replicas, 3, TimeSpan.FromMinutes(1));
     }
-
-    public string MasterKey { get; private set; } = "";
-
-    public ServeProcess StartReplica() => ServeProcess.Start(new Dictionary<string, string>
-    {
-        ["FACEMATCH_STORE"] = "cluster",
-        ["FACEMATCH_CLUSTER_ENDPOINTS"] = Store.Endpoints,
-        ["FACEMATCH_CLUSTER_PASSWORD_FILE"] = Store.PasswordFile,
-        ["FACEMATCH_MASTER_KEY"] = MasterKey,
-        ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue,
-        [ShardingSettings.PeerTokenFileVariable] = PeerTokenFile,
-        [ShardingSettings.GalleryShardsVariable] = Shards.ToString(),
-        [ShardingSettings.MemberTtlVariable] = MemberTtlSeconds.ToString(),
-        ["FACEMATCH_GRPC_SHUTDOWN_SECONDS"] = "3",
-    });
 
     /// <summary>Waits until each replica has logged a membership view of <paramref name="members"/> replicas.</summary>
     public static async Task WaitForMembersAsync(IEnumerable<ServeProcess> replicas, int members, TimeSpan timeout)
@@ -97,9 +80,7 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var channel in _channels) channel.Dispose();
-        foreach (var serve in Replicas) await serve.DisposeAsync();
+        if (Deployment is not null) await Deployment.DisposeAsync();
         if (Single is not null) await Single.DisposeAsync();
-        if (Store is not null) await Store.DisposeAsync();
-        Directory.Delete(_dir, recursive: true);
     }
 }

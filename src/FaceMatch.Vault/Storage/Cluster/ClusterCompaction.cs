@@ -41,7 +41,7 @@ internal sealed class ClusterCompaction
         {
             await Task.WhenAll(nodes.Select(n => _engine == ClusterEngine.Redis ? RewriteRedisAsync(n) : CompactGarnetAsync(n))).ConfigureAwait(false);
         }
-        catch (RedisException ex) { throw new VaultUnavailableException("a store node failed during compaction", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw new VaultUnavailableException("a store node failed during compaction", ex); }
     }
 
     private async Task RewriteRedisAsync(IServer node)

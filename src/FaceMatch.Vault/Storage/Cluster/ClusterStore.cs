@@ -75,7 +75,7 @@ internal sealed class ClusterStore : IRecordStore
         foreach (var (host, port) in settings.ParsedEndpoints()) options.EndPoints.Add(host, port);
         ConnectionMultiplexer mux;
         try { mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false); }
-        catch (RedisException ex) { throw new VaultUnavailableException("could not connect to the store cluster", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw new VaultUnavailableException("could not connect to the store cluster", ex); }
         try
         {
             var deadline = DateTime.UtcNow + settings.OperationTimeout;
@@ -121,7 +121,7 @@ internal sealed class ClusterStore : IRecordStore
             var sequence = _ledger.Written(primary);
             if (FirstUnconfirmedWrite.Value == 0) FirstUnconfirmedWrite.Value = sequence;
         }
-        catch (RedisException ex) { throw Unavailable("the store cluster did not take the write", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not take the write", ex); }
     }
 
     public bool TryRead(ReadOnlySpan<byte> key, out ReadOutput value)
@@ -130,7 +130,7 @@ internal sealed class ClusterStore : IRecordStore
         value = default;
         byte[]? bytes;
         try { bytes = _db.StringGet(key.ToArray()); }
-        catch (RedisException ex) { throw Unavailable("the store cluster did not answer a read", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not answer a read", ex); }
         if (bytes is null) return false;
         value.CopyFrom(bytes);
         Array.Clear(bytes);
@@ -141,7 +141,7 @@ internal sealed class ClusterStore : IRecordStore
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         try { return _db.KeyExists(key.ToArray()); }
-        catch (RedisException ex) { throw Unavailable("the store cluster did not answer a read", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not answer a read", ex); }
     }
 
     public Task CommitAsync()
@@ -176,7 +176,7 @@ internal sealed class ClusterStore : IRecordStore
                     _mux.GetServer(p).ExecuteAsync("WAIT", _settings.ReplicaAcks, timeoutMs))).ConfigureAwait(false);
                 confirmed = replies.All(r => (long)r >= _settings.ReplicaAcks);
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ClusterStore.IsStoreFailure(ex))
             {
                 confirmed = false;
                 failure = ex;
@@ -207,7 +207,7 @@ internal sealed class ClusterStore : IRecordStore
                     while (page.Count < chunkSize && keys.MoveNext())
                         if (seen.Add(XxHash128.HashToUInt128((byte[])keys.Current!))) page.Add(keys.Current);
                 }
-                catch (RedisException ex) { throw Unavailable("a store node failed during a scan", ex); }
+                catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("a store node failed during a scan", ex); }
                 if (page.Count == 0) break;
                 foreach (var record in Fetch(page)) yield return record;
             }
@@ -221,7 +221,7 @@ internal sealed class ClusterStore : IRecordStore
     {
         RedisValue[] values;
         try { values = Task.WhenAll(keys.Select(k => _db.StringGetAsync(k))).GetAwaiter().GetResult(); }
-        catch (RedisException ex) { throw Unavailable("the store cluster did not answer a scan's reads", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not answer a scan's reads", ex); }
         var records = new List<StoredRecord>(keys.Count);
         for (var i = 0; i < keys.Count; i++)
             if (!values[i].IsNull) records.Add(new StoredRecord((byte[])keys[i]!, (byte[])values[i]!));
@@ -257,7 +257,7 @@ internal sealed class ClusterStore : IRecordStore
         }
         ClusterConfiguration? configuration;
         try { configuration = connected.First(s => s.ServerType == ServerType.Cluster).ClusterNodes(); }
-        catch (RedisException ex) { throw Unavailable("the store cluster did not describe its nodes", ex); }
+        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not describe its nodes", ex); }
         var primaries = new List<IServer>();
         var covered = 0;
         foreach (var node in configuration?.Nodes ?? [])
@@ -278,7 +278,10 @@ internal sealed class ClusterStore : IRecordStore
         return _compaction.RunAsync();
     }
 
-    private static VaultUnavailableException Unavailable(string message, RedisException inner) => new(message, inner);
+    private static VaultUnavailableException Unavailable(string message, Exception inner) => new(message, inner);
+
+    /// <summary>What the client throws when a node is unreachable, slow or refusing (RedisTimeoutException is no RedisException).</summary>
+    internal static bool IsStoreFailure(Exception e) => e is RedisException or RedisTimeoutException;
 
     public async ValueTask DisposeAsync()
     {

@@ -43,7 +43,8 @@ public sealed record ClusterStoreSettings
 
     internal IReadOnlyList<(string Host, int Port)> ParsedEndpoints() => Endpoints.Select(Parse).ToList();
 
-    internal void Validate()
+    /// <exception cref="VaultConfigurationException">what is wrong, in words.</exception>
+    public void Validate()
     {
         if (Endpoints is null || Endpoints.Count == 0) throw new VaultConfigurationException("the store cluster needs at least one endpoint (host:port)");
         foreach (var (host, _) in ParsedEndpoints())
