@@ -8,7 +8,7 @@ public sealed class ShardSearchService(ShardedGalleries galleries, ShardingSetti
 {
     public const int MaxWanted = 10_000;
 
-    public override Task<ShardSearchResponse> Search(ShardSearchRequest request, ServerCallContext context)
+    public override async Task<ShardSearchResponse> Search(ShardSearchRequest request, ServerCallContext context)
     {
         if (request.ShardCount != settings.GalleryShards)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
@@ -23,13 +23,17 @@ public sealed class ShardSearchService(ShardedGalleries galleries, ShardingSetti
         request.ProtectedProbe.CopyTo(probe, 0);
         if (probe.Any(v => !float.IsFinite(v))) throw new RpcException(new Status(StatusCode.InvalidArgument, "the probe has a value that is not finite"));
         IReadOnlyList<FaceMatch.Matching.Galleries.Match> found;
-        try { found = galleries.CandidatesOf(request.TenantId, request.Shards, probe, request.Wanted); }
+        try { found = await galleries.CandidatesOfAsync(request.TenantId, request.Shards, probe, request.Wanted); }
         catch (ShardUnavailableException e)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, $"{e.Message} (loading or reassigned)"));
         }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "this replica is still loading the shards asked for"));
+        }
         var response = new ShardSearchResponse();
         response.Candidates.AddRange(found.Select(m => new ShardCandidate { TemplateId = m.Id, Score = m.Score }));
-        return Task.FromResult(response);
+        return response;
     }
 }

@@ -111,7 +111,7 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
         foreach (var (gather, group) in gathers.Zip(groups))
         {
             try { candidates.AddRange(await gather.ConfigureAwait(false)); }
-            catch (Exception e) when (e is RpcException or ShardUnavailableException or OperationCanceledException)
+            catch (Exception e) when (e is RpcException or ShardUnavailableException or OperationCanceledException or TimeoutException)
             {
                 var reason = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
                 throw new RpcException(new Status(StatusCode.Unavailable,
@@ -126,16 +126,39 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     private Task<IReadOnlyList<Match>> GatherAsync(ReplicaMember? owner, string tenantId, int[] shards, float[] protectedProbe, int wanted)
     {
         if (owner is null) throw new ShardUnavailableException(shards[0], "no live replica");
-        if (owner.Id == Self.Id) return Task.FromResult(CandidatesOf(tenantId, shards, protectedProbe, wanted));
+        if (owner.Id == Self.Id) return CandidatesOfAsync(tenantId, shards, protectedProbe, wanted);
         return _peers.SearchAsync(owner, tenantId, shards, protectedProbe, wanted);
     }
 
     /// <summary>
     /// This replica's best <paramref name="wanted"/> rows of the tenant's <paramref name="shards"/> for a protected
-    /// probe, unconfirmed (the coordinator confirms the merged list). Throws <see cref="ShardUnavailableException"/>
-    /// for a shard it does not hold.
+    /// probe, unconfirmed (the coordinator confirms the merged list). A shard it owns but does not hold yet (a tenant
+    /// created since this replica loaded, whose shard has had no template so far) is loaded from the store first;
+    /// one it neither owns nor holds throws <see cref="ShardUnavailableException"/>.
     /// </summary>
-    public IReadOnlyList<Match> CandidatesOf(string tenantId, IReadOnlyList<int> shards, ReadOnlySpan<float> protectedProbe, int wanted)
+    public async Task<IReadOnlyList<Match>> CandidatesOfAsync(string tenantId, IReadOnlyList<int> shards, float[] protectedProbe, int wanted)
+    {
+        var missing = shards.Where(s => !_held.ContainsKey((tenantId, s))).ToList();
+        if (missing.Count > 0)
+        {
+            var assignment = _assignment;
+            var foreign = missing.Where(s => assignment.OwnerOf(tenantId, s)?.Id != Self.Id).ToList();
+            if (foreign.Count > 0) throw new ShardUnavailableException(foreign[0], "neither owned nor held by this replica");
+            if (_vault.Tenants.Get(tenantId) is null) return [];
+            var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // On the apply loop, like every other change to what is held, so it cannot overtake a notice.
+            Enqueue(async () =>
+            {
+                try { await ReloadAsync(tenantId, missing.Where(s => !_held.ContainsKey((tenantId, s))).ToHashSet()).ConfigureAwait(false); }
+                catch (Exception e) { loaded.TrySetException(e); }
+                loaded.TrySetResult();
+            });
+            await loaded.Task.WaitAsync(PeerClients.CallTimeout).ConfigureAwait(false);
+        }
+        return CandidatesOf(tenantId, shards, protectedProbe, wanted);
+    }
+
+    private IReadOnlyList<Match> CandidatesOf(string tenantId, IReadOnlyList<int> shards, ReadOnlySpan<float> protectedProbe, int wanted)
     {
         var all = new List<Match>();
         foreach (var shard in shards)
