@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Identify throughput over 1, 2 and 3 FaceMatch replicas with sharded galleries, at one gallery size.
 # For each replica count: a fresh loopback Redis Cluster (3 primaries, no replicas: the store is not what is measured),
-# that many `out/facematch serve` replicas on it (FACEMATCH_STORE=cluster), then facematch-load in a closed loop of
+# that many `out/facematch serve` replicas on it (FACEMATCH_STORE=cluster; FACEMATCH_CLUSTER_REPLICA_ACKS=0, as there are no store replicas), then facematch-load in a closed loop of
 # Identify sessions spread round robin over every replica, after enrolling the gallery. Reports go to
 # build/scale-out/identify-<n>/ (report.json, report.md, the plots); a summary line per run on stdout.
 #   SCALE_REPLICAS="1 2 3"  SCALE_TEMPLATES=200  SCALE_CONCURRENCY=6  SCALE_DURATION=40  SCALE_SHARDS=16
@@ -41,14 +41,15 @@ for n in $replica_counts; do
   run="$work/run-$n"; mkdir -p "$run"
   endpoints=()
   for i in 1 2 3; do
-    port=$(free_port); mkdir -p "$run/store$i"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$run/store$i" --cluster-enabled yes --cluster-config-file nodes.conf \
+    # The cluster bus port named too: the default (port + 10000) does not exist for a port above 55535.
+    port=$(free_port); bus=$(free_port); mkdir -p "$run/store$i"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$run/store$i" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-port "$bus" \
       --appendonly yes --appendfsync always --save "" --requirepass "$password" --masterauth "$password" \
       --logfile "$run/store$i/redis.log" >/dev/null 2>&1 &
     pids+=($!); endpoints+=("127.0.0.1:$port")
   done
   for e in "${endpoints[@]}"; do
-    for _ in $(seq 1 100); do redis-cli -h 127.0.0.1 -p "${e##*:}" -a "$password" --no-auth-warning ping >/dev/null 2>&1 && break; sleep 0.1; done
+    for _ in $(seq 1 300); do redis-cli -h 127.0.0.1 -p "${e##*:}" -a "$password" --no-auth-warning ping >/dev/null 2>&1 && break; sleep 0.1; done
   done
   redis-cli -a "$password" --no-auth-warning --cluster create "${endpoints[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
   for _ in $(seq 1 100); do
@@ -56,19 +57,24 @@ for n in $replica_counts; do
   done
   store_endpoints=$(IFS=,; echo "${endpoints[*]}")
 
-  targets=(); ports=()
+  targets=(); ports=(); replica_pids=()
   for i in $(seq 1 "$n"); do
     port=$(free_port); metrics=$(free_port); mkdir -p "$run/replica$i"
     FACEMATCH_PORT=$port FACEMATCH_METRICS_PORT=$metrics FACEMATCH_DATA="$run/replica$i" FACEMATCH_MODELS="$root/models" \
     FACEMATCH_STORE=cluster FACEMATCH_CLUSTER_ENDPOINTS="$store_endpoints" FACEMATCH_CLUSTER_PASSWORD_FILE="$work/store.password" \
     FACEMATCH_MASTER_KEY="$(cat "$work/master.key")" FACEMATCH_ADMIN_TOKEN="$(cat "$work/admin.token")" \
-    FACEMATCH_PEER_TOKEN_FILE="$work/peer.token" FACEMATCH_GALLERY_SHARDS="$shards" \
+    FACEMATCH_PEER_TOKEN_FILE="$work/peer.token" FACEMATCH_GALLERY_SHARDS="$shards" FACEMATCH_CLUSTER_REPLICA_ACKS=0 \
       out/facematch serve >"$run/replica$i.log" 2>&1 &
-    pids+=($!); targets+=("http://127.0.0.1:$port"); ports+=("$port")
+    pids+=($!); replica_pids+=($!); targets+=("http://127.0.0.1:$port"); ports+=("$port")
   done
-  for port in "${ports[@]}"; do
-    for _ in $(seq 1 300); do FACEMATCH_PORT=$port out/facematch health --timeout 2 >/dev/null 2>&1 && break; sleep 1; done
-    FACEMATCH_PORT=$port out/facematch health --timeout 2 >/dev/null || { echo "scale-out: replica on $port not SERVING" >&2; exit 1; }
+  for i in "${!ports[@]}"; do
+    port=${ports[$i]}
+    for _ in $(seq 1 300); do
+      FACEMATCH_PORT=$port out/facematch health --timeout 2 >/dev/null 2>&1 && break
+      kill -0 "${replica_pids[$i]}" 2>/dev/null || break
+      sleep 1
+    done
+    FACEMATCH_PORT=$port out/facematch health --timeout 2 >/dev/null || { echo "scale-out: replica on $port not SERVING; its log:" >&2; cat "$run/replica$((i + 1)).log" >&2; exit 1; }
   done
   sleep 3   # one heartbeat TTL or so: every replica sees the others before the load starts
   target_list=$(IFS=,; echo "${targets[*]}")
