@@ -169,6 +169,18 @@ public sealed class ClusterVaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_no_replica_confirms_is_not_acknowledged()
+    {
+        // The cluster's key-check record, written (and confirmed) by an ordinary vault first.
+        await using (await _fixture.OpenAsync(_dir.Sub("first"))) { }
+        // Every primary has one replica: asking for two confirmations can never be met, so no write may be acknowledged.
+        var options = TestVault.Options(_dir.Path) with { Cluster = _fixture.Settings() with { ReplicaAcks = 2, ReplicaAckTimeout = TimeSpan.FromMilliseconds(200) } };
+        await using var vault = await FaceMatchVault.OpenAsync(options);
+        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => vault.Tenants.CreateAsync("unconfirmed"));
+        Assert.Contains("replica", e.Message);
+    }
+
+    [Fact]
     public async Task A_wrong_master_key_is_refused_by_the_cluster_key_check()
     {
         await using (await _fixture.OpenAsync(_dir.Path)) { }
