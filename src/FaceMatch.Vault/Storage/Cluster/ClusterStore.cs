@@ -61,6 +61,8 @@ internal sealed class ClusterStore : IRecordStore
 
     public long CommitCount => _committer.Commits;
 
+    public bool IsShared => true;
+
     /// <summary>Connects and waits (up to the operation timeout) until every slot has a reachable primary.</summary>
     public static async Task<ClusterStore> OpenAsync(ClusterStoreSettings settings)
     {
