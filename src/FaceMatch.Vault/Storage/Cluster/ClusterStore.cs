@@ -77,7 +77,7 @@ internal sealed class ClusterStore : IRecordStore
             SyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds,
             AsyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds,
             ClientName = "facematch",
-            // Compaction (BGREWRITEAOF, SAVE) and the topology checks are admin commands.
+            // Compaction (BGREWRITEAOF) and the topology checks (CLUSTER NODES, INFO) are admin commands.
             AllowAdmin = true,
             // Exception messages must never carry a key.
             IncludeDetailInExceptions = false,
