@@ -16,7 +16,7 @@ public sealed class StoreConfigurationTests : IDisposable
     {
         var path = Path.Combine(_dir, "store.password");
         File.WriteAllText(path, content);
-        File.SetUnixFileMode(path, mode);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
         return path;
     }
 
