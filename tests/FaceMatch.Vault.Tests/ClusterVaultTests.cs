@@ -98,6 +98,31 @@ public sealed class ClusterVaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_policy_change_or_tenant_deletion_on_one_server_holds_at_once_on_another()
+    {
+        await using var a = await _fixture.OpenAsync(_dir.Sub("a"), _clock);
+        await using var b = await _fixture.OpenAsync(_dir.Sub("b"), _clock);
+        var tenant = (await a.Tenants.CreateAsync("shared")).TenantId;
+        var issued = await a.Tokens.IssueAsync(tenant, TokenMode.Production);
+        var id = await a.Templates.AddAsync(tenant, TestVault.RandomVector(new Random(3)), "m");
+        // B has looked at everything once (a cache would keep it from here on).
+        Assert.Equal(Policy.Default, b.Tenants.Get(tenant)!.Policy);
+        Assert.NotNull(b.Tokens.Authenticate(issued.Token));
+        Assert.NotNull(await b.Templates.GetAsync(tenant, id, markUsed: false));
+
+        var required = new Policy { Liveness = LivenessMode.Required, MatchThreshold = 0.5f };
+        await a.Tenants.SetPolicyAsync(tenant, required);
+        Assert.Equal(required, b.Tenants.Get(tenant)!.Policy);
+
+        Assert.True(await a.Tenants.DeleteAsync(tenant));
+        Assert.Null(b.Tenants.Get(tenant));
+        Assert.Null(b.Tokens.Authenticate(issued.Token));
+        Assert.Null(await b.Templates.GetAsync(tenant, id, markUsed: false));
+        Assert.Null(await b.Tenants.SetPolicyAsync(tenant, Policy.Default)); // B cannot bring the record back
+        Assert.Null(a.Tenants.Get(tenant));
+    }
+
+    [Fact]
     public async Task Erased_template_ciphertext_leaves_every_node_file_after_the_rewrite()
     {
         await using var vault = await _fixture.OpenAsync(_dir.Path, _clock);
@@ -166,6 +191,18 @@ public sealed class ClusterVaultTests : IDisposable
         Assert.Empty(_fixture.Cluster.FilesContaining(idleSealed));
         Assert.Null(vault.Templates.Export(tenant, idle));
         Assert.NotNull(vault.Templates.Export(tenant, used));
+    }
+
+    [Fact]
+    public async Task A_write_no_replica_confirms_is_not_acknowledged()
+    {
+        // The cluster's key-check record, written (and confirmed) by an ordinary vault first.
+        await using (await _fixture.OpenAsync(_dir.Sub("first"))) { }
+        // Every primary has one replica: asking for two confirmations can never be met, so no write may be acknowledged.
+        var options = TestVault.Options(_dir.Path) with { Cluster = _fixture.Settings() with { ReplicaAcks = 2, ReplicaAckTimeout = TimeSpan.FromMilliseconds(200) } };
+        await using var vault = await FaceMatchVault.OpenAsync(options);
+        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => vault.Tenants.CreateAsync("unconfirmed"));
+        Assert.Contains("replica", e.Message);
     }
 
     [Fact]

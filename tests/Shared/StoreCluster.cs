@@ -43,7 +43,7 @@ public sealed class StoreCluster : IAsyncDisposable
         Password = password;
         PasswordFile = Path.Combine(directory, "store.password");
         File.WriteAllText(PasswordFile, password + "\n");
-        File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(PasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     public string Directory { get; }
@@ -122,7 +122,7 @@ public sealed class StoreCluster : IAsyncDisposable
             """;
         var path = Path.Combine(node.Directory, "redis.conf");
         File.WriteAllText(path, config + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     private void Launch(StoreNode node)

@@ -102,6 +102,9 @@ internal sealed class FasterStore : IRecordStore
 
     public long CommitCount => _committer.Commits;
 
+    /// <summary>One process per store (the lock file): nothing else writes to it.</summary>
+    public bool IsShared => false;
+
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var session = _sessions.Rent();

@@ -42,6 +42,13 @@ internal interface IRecordStore : IAsyncDisposable
     /// </summary>
     Task CompactAsync();
 
+    /// <summary>
+    /// Whether other processes write to this store too (a cluster several servers share): then a record cached in
+    /// memory can be stale at any moment, and whatever must see another server's change (a deleted tenant, a new
+    /// policy) is read from the store each time.
+    /// </summary>
+    bool IsShared { get; }
+
     /// <summary>Commits (confirmation rounds) taken so far, for tests and diagnostics.</summary>
     long CommitCount { get; }
 }

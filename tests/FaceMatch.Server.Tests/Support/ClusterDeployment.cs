@@ -38,6 +38,7 @@ public sealed class ClusterReplica : IAsyncDisposable
 public sealed class ClusterDeployment : IAsyncDisposable
 {
     private readonly List<ClusterReplica> _replicas = new();
+    private IReadOnlyDictionary<string, string>? _extraEnvironment;
     private readonly string _masterKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private ClusterDeployment(StoreCluster store)
@@ -59,7 +60,7 @@ public sealed class ClusterDeployment : IAsyncDisposable
     /// <param name="extraEnvironment">more settings for every replica (e.g. the shard count of a later part).</param>
     public static async Task<ClusterDeployment> StartAsync(int replicas = 3, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
-        var deployment = new ClusterDeployment(await StoreCluster.StartAsync());
+        var deployment = new ClusterDeployment(await StoreCluster.StartAsync()) { _extraEnvironment = extraEnvironment };
         try
         {
             var processes = Enumerable.Range(0, replicas).Select(_ => ServeProcess.Start(deployment.Environment(extraEnvironment))).ToList();
@@ -72,6 +73,21 @@ public sealed class ClusterDeployment : IAsyncDisposable
             await deployment.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// SIGKILLs replica <paramref name="index"/> if it still runs and starts a fresh process in its place (new ports,
+    /// a new data directory, the same store, master key and admin token); returns it once it answers SERVING.
+    /// </summary>
+    public async Task<ClusterReplica> ReplaceAsync(int index)
+    {
+        var old = _replicas[index];
+        if (!old.Serve.HasExited) await old.Serve.KillAsync(TimeSpan.FromSeconds(30));
+        await old.DisposeAsync();
+        var replica = new ClusterReplica(index, ServeProcess.Start(Environment(_extraEnvironment)));
+        _replicas[index] = replica;
+        await replica.Serve.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        return replica;
     }
 
     /// <summary>What every replica runs with: the store cluster, its password file, the shared master key and admin token.</summary>

@@ -15,6 +15,11 @@ namespace FaceMatch.Vault.Storage.Cluster;
 /// <see cref="ClusterStoreSettings.ReplicaAcks"/> replicas hold the writes (<see cref="WriteLedger"/> keeps a
 /// reconnect from confirming writes sent on the lost connection).
 /// </para>
+/// <para>
+/// Two connections per node: writes and their WAITs on one, since WAIT confirms what its own connection sent and
+/// holds that connection until the replicas answer; reads, scans and everything else on the other, so they never
+/// queue behind a WAIT. A read sent after a write's reply still sees the write: both go to the slot's primary.
+/// </para>
 /// </summary>
 internal sealed class ClusterStore : IRecordStore
 {
@@ -23,7 +28,9 @@ internal sealed class ClusterStore : IRecordStore
     // unconfirmed by a connection failure (a flow's writes and its commit share one execution context).
     private static readonly AsyncLocal<long> FirstUnconfirmedWrite = new();
 
+    private readonly ConnectionMultiplexer _writer;
     private readonly ConnectionMultiplexer _mux;
+    private readonly IDatabase _writes;
     private readonly IDatabase _db;
     private readonly ClusterStoreSettings _settings;
     private readonly WriteLedger _ledger = new();
@@ -31,14 +38,16 @@ internal sealed class ClusterStore : IRecordStore
     private readonly ClusterCompaction _compaction;
     private int _disposed;
 
-    private ClusterStore(ConnectionMultiplexer mux, ClusterStoreSettings settings, ClusterEngine engine)
+    private ClusterStore(ConnectionMultiplexer writer, ConnectionMultiplexer mux, ClusterStoreSettings settings, ClusterEngine engine)
     {
+        _writer = writer;
         _mux = mux;
         _settings = settings;
+        _writes = writer.GetDatabase();
         _db = mux.GetDatabase();
         Engine = engine;
         _compaction = new ClusterCompaction(mux, engine, settings.CompactionTimeout);
-        _mux.ConnectionFailed += (_, e) =>
+        _writer.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Interactive) _ledger.ConnectionLost();
         };
@@ -52,10 +61,13 @@ internal sealed class ClusterStore : IRecordStore
 
     public long CommitCount => _committer.Commits;
 
+    public bool IsShared => true;
+
     /// <summary>Connects and waits (up to the operation timeout) until every slot has a reachable primary.</summary>
     public static async Task<ClusterStore> OpenAsync(ClusterStoreSettings settings)
     {
         settings.Validate();
+        ReserveBlockingThreads();
         var options = new ConfigurationOptions
         {
             AbortOnConnectFail = false,
@@ -65,7 +77,7 @@ internal sealed class ClusterStore : IRecordStore
             SyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds,
             AsyncTimeout = (int)settings.OperationTimeout.TotalMilliseconds,
             ClientName = "facematch",
-            // Compaction (BGREWRITEAOF, SAVE) and the topology checks are admin commands.
+            // Compaction (BGREWRITEAOF) and the topology checks (CLUSTER NODES, INFO) are admin commands.
             AllowAdmin = true,
             // Exception messages must never carry a key.
             IncludeDetailInExceptions = false,
@@ -73,11 +85,15 @@ internal sealed class ClusterStore : IRecordStore
         };
         if (settings.CaCertificateFile is not null) options.TrustIssuer(settings.CaCertificateFile);
         foreach (var (host, port) in settings.ParsedEndpoints()) options.EndPoints.Add(host, port);
-        ConnectionMultiplexer mux;
-        try { mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false); }
-        catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw new VaultUnavailableException("could not connect to the store cluster", ex); }
+        ConnectionMultiplexer? writer = null, mux = null;
         try
         {
+            try
+            {
+                writer = await ConnectionMultiplexer.ConnectAsync(options.Clone()).ConfigureAwait(false);
+                mux = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex)) { throw new VaultUnavailableException("could not connect to the store cluster", ex); }
             var deadline = DateTime.UtcNow + settings.OperationTimeout;
             while (true)
             {
@@ -89,26 +105,40 @@ internal sealed class ClusterStore : IRecordStore
                 catch (VaultUnavailableException) when (DateTime.UtcNow < deadline) { await Task.Delay(100).ConfigureAwait(false); }
             }
             var engine = ClusterCompaction.Detect(mux.GetServers().First(s => s.IsConnected));
-            return new ClusterStore(mux, settings, engine);
+            return new ClusterStore(writer, mux, settings, engine);
         }
         catch
         {
-            await mux.DisposeAsync().ConfigureAwait(false);
+            if (writer is not null) await writer.DisposeAsync().ConfigureAwait(false);
+            if (mux is not null) await mux.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The vault's store calls are synchronous, and here each holds its thread for a network round trip (and a
+    /// write for the primary's fsync). With the pool's minimum at the core count, a few concurrent sessions
+    /// exhaust it, and the pool then adds a thread only every half second or so: measured, enrolment p99 went
+    /// from 76 ms to over 500 ms (max 2 s) on 2 cores at 4 concurrent callers. So the minimum is raised, once.
+    /// </summary>
+    private static void ReserveBlockingThreads()
+    {
+        const int Reserved = 64;
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < Reserved) ThreadPool.SetMinThreads(Reserved, Math.Max(io, Reserved));
     }
 
     public void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         RedisKey redisKey = key.ToArray();
         RedisValue redisValue = value.ToArray();
-        Write(redisKey, () => _db.StringSet(redisKey, redisValue));
+        Write(redisKey, () => _writes.StringSet(redisKey, redisValue));
     }
 
     public void Delete(ReadOnlySpan<byte> key)
     {
         RedisKey redisKey = key.ToArray();
-        Write(redisKey, () => _db.KeyDelete(redisKey));
+        Write(redisKey, () => _writes.KeyDelete(redisKey));
     }
 
     private void Write(RedisKey key, Func<bool> write)
@@ -117,7 +147,7 @@ internal sealed class ClusterStore : IRecordStore
         try
         {
             write();
-            var primary = _mux.GetServer(key, null, CommandFlags.DemandMaster).EndPoint;
+            var primary = _writer.GetServer(key, null, CommandFlags.DemandMaster).EndPoint;
             var sequence = _ledger.Written(primary);
             if (FirstUnconfirmedWrite.Value == 0) FirstUnconfirmedWrite.Value = sequence;
         }
@@ -173,7 +203,7 @@ internal sealed class ClusterStore : IRecordStore
             {
                 var timeoutMs = (long)_settings.ReplicaAckTimeout.TotalMilliseconds;
                 var replies = await Task.WhenAll(round.Primaries.Select(p =>
-                    _mux.GetServer(p).ExecuteAsync("WAIT", _settings.ReplicaAcks, timeoutMs))).ConfigureAwait(false);
+                    _writer.GetServer(p).ExecuteAsync("WAIT", _settings.ReplicaAcks, timeoutMs))).ConfigureAwait(false);
                 confirmed = replies.All(r => (long)r >= _settings.ReplicaAcks);
             }
             catch (Exception ex) when (ClusterStore.IsStoreFailure(ex))
@@ -288,6 +318,7 @@ internal sealed class ClusterStore : IRecordStore
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { await _committer.DisposeAsync().ConfigureAwait(false); }
         catch (Exception) { /* a last round that failed acknowledged nothing */ }
+        await _writer.DisposeAsync().ConfigureAwait(false);
         await _mux.DisposeAsync().ConfigureAwait(false);
     }
 }
