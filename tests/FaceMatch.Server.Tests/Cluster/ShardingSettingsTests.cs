@@ -7,6 +7,7 @@ namespace FaceMatch.Server.Tests.Cluster;
 /// <summary>The sharding settings: off with the embedded store, and a named error for each thing a cluster replica lacks.</summary>
 public sealed class ShardingSettingsTests : IDisposable
 {
+    private const string Endpoints = "127.0.0.1:7000,127.0.0.1:7001";
     private readonly string _dir = Directory.CreateTempSubdirectory("fm-cluster-settings").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -31,7 +32,7 @@ public sealed class ShardingSettingsTests : IDisposable
     [Fact]
     public void A_cluster_replica_gets_its_defaults_and_its_settings()
     {
-        var s = Load(new Hashtable { [ShardingSettings.StoreVariable] = "cluster", [ShardingSettings.PeerTokenFileVariable] = TokenFile(), ["FACEMATCH_PORT"] = "50123" }).Sharding;
+        var s = Load(new Hashtable { [ShardingSettings.StoreVariable] = "cluster", ["FACEMATCH_CLUSTER_ENDPOINTS"] = Endpoints, [ShardingSettings.PeerTokenFileVariable] = TokenFile(), ["FACEMATCH_PORT"] = "50123" }).Sharding;
         Assert.True(s.Enabled);
         Assert.Equal("127.0.0.1:50123", s.ReplicaAddress);
         Assert.Equal(ShardingSettings.DefaultGalleryShards, s.GalleryShards);
@@ -40,7 +41,7 @@ public sealed class ShardingSettingsTests : IDisposable
 
         s = Load(new Hashtable
         {
-            [ShardingSettings.StoreVariable] = "cluster", [ShardingSettings.PeerTokenFileVariable] = TokenFile(),
+            [ShardingSettings.StoreVariable] = "cluster", ["FACEMATCH_CLUSTER_ENDPOINTS"] = Endpoints, [ShardingSettings.PeerTokenFileVariable] = TokenFile(),
             [ShardingSettings.GalleryShardsVariable] = "64", [ShardingSettings.MembershipVariable] = "kubernetes",
             [ShardingSettings.PeerServiceVariable] = "facematch-peers.prod.svc.cluster.local", [ShardingSettings.ReplicaAddressVariable] = "10.1.2.3:50051",
             [ShardingSettings.MemberTtlVariable] = "10",
@@ -53,7 +54,7 @@ public sealed class ShardingSettingsTests : IDisposable
     {
         string Error(Hashtable extra)
         {
-            var env = new Hashtable { [ShardingSettings.StoreVariable] = "cluster" };
+            var env = new Hashtable { [ShardingSettings.StoreVariable] = "cluster", ["FACEMATCH_CLUSTER_ENDPOINTS"] = Endpoints };
             foreach (DictionaryEntry e in extra) env[e.Key] = e.Value;
             return Assert.Throws<ArgumentException>(() => Load(env)).Message;
         }
