@@ -157,6 +157,99 @@ internal static unsafe class DotKernels
         }
     }
 
+    /// <summary>
+    /// Scores of <paramref name="rows"/> rows against eight queries, in 2 x 8 register tiles (a last odd row: one row by
+    /// eight queries); same addressing as <see cref="Score4{TOps,TAcc,TRow,TQuery}"/>. For paths with 32 vector
+    /// registers (<see cref="IDotOps{TAcc,TRow,TQuery}.WideTile"/>): sixteen accumulators, two row chunks and one query
+    /// chunk are live.
+    /// </summary>
+    /// <remarks>
+    /// Per step it loads two row chunks and eight query chunks for sixteen multiply-adds, as the 4 x 4 tile does, but
+    /// the rows, which come from L2, are loaded once per eight queries instead of once per four, and the eight
+    /// queries (16 KB at d = 512 in float32) stay in L1. The sixteen accumulators go through the same transposed
+    /// reduction as a 4 x 4 tile's (<see cref="IDotOps{TAcc,TRow,TQuery}.Finish16"/>), whose four "rows" are here
+    /// (row 0, queries 0-3), (row 1, queries 0-3), (row 0, queries 4-7), (row 1, queries 4-7); so every pair is still
+    /// summed in the canonical order and scores the same bits as alone.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Score8<TOps, TAcc, TRow, TQuery>(byte* block, nint stride, int rows, byte* queries, nint queryPitch,
+        int steps, float* scores, int scorePitch, int* rowSums)
+        where TOps : struct, IDotOps<TAcc, TRow, TQuery>
+        where TAcc : struct
+        where TRow : struct
+        where TQuery : struct
+    {
+        int rb = TOps.RowBytesPerStep, qb = TOps.QueryBytesPerStep;
+        byte* q0 = queries, q1 = q0 + queryPitch, q2 = q1 + queryPitch, q3 = q2 + queryPitch;
+        byte* q4 = q3 + queryPitch, q5 = q4 + queryPitch, q6 = q5 + queryPitch, q7 = q6 + queryPitch;
+        float* tile = stackalloc float[16];
+        int* slotSums = stackalloc int[4];
+        nint pitch = scorePitch;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2)
+        {
+            byte* p0 = block + r * stride, p1 = p0 + stride;
+            TAcc a00 = TOps.Zero(), a01 = TOps.Zero(), a02 = TOps.Zero(), a03 = TOps.Zero();
+            TAcc a04 = TOps.Zero(), a05 = TOps.Zero(), a06 = TOps.Zero(), a07 = TOps.Zero();
+            TAcc a10 = TOps.Zero(), a11 = TOps.Zero(), a12 = TOps.Zero(), a13 = TOps.Zero();
+            TAcc a14 = TOps.Zero(), a15 = TOps.Zero(), a16 = TOps.Zero(), a17 = TOps.Zero();
+            nint ro = 0, qo = 0;
+            for (int s = 0; s < steps; s++, ro += rb, qo += qb)
+            {
+                TRow x0 = TOps.LoadRow(p0 + ro), x1 = TOps.LoadRow(p1 + ro);
+                TQuery y = TOps.LoadQuery(q0 + qo);
+                a00 = TOps.Accumulate(a00, x0, y); a10 = TOps.Accumulate(a10, x1, y);
+                y = TOps.LoadQuery(q1 + qo);
+                a01 = TOps.Accumulate(a01, x0, y); a11 = TOps.Accumulate(a11, x1, y);
+                y = TOps.LoadQuery(q2 + qo);
+                a02 = TOps.Accumulate(a02, x0, y); a12 = TOps.Accumulate(a12, x1, y);
+                y = TOps.LoadQuery(q3 + qo);
+                a03 = TOps.Accumulate(a03, x0, y); a13 = TOps.Accumulate(a13, x1, y);
+                y = TOps.LoadQuery(q4 + qo);
+                a04 = TOps.Accumulate(a04, x0, y); a14 = TOps.Accumulate(a14, x1, y);
+                y = TOps.LoadQuery(q5 + qo);
+                a05 = TOps.Accumulate(a05, x0, y); a15 = TOps.Accumulate(a15, x1, y);
+                y = TOps.LoadQuery(q6 + qo);
+                a06 = TOps.Accumulate(a06, x0, y); a16 = TOps.Accumulate(a16, x1, y);
+                y = TOps.LoadQuery(q7 + qo);
+                a07 = TOps.Accumulate(a07, x0, y); a17 = TOps.Accumulate(a17, x1, y);
+            }
+            int s0 = RowSum(rowSums, r), s1 = RowSum(rowSums, r + 1);
+            float* c = scores + r;
+            if (TOps.HasFinish16)
+            {
+                slotSums[0] = s0; slotSums[1] = s1; slotSums[2] = s0; slotSums[3] = s1;
+                TOps.Finish16(a00, a01, a02, a03, a10, a11, a12, a13, a04, a05, a06, a07, a14, a15, a16, a17,
+                    rowSums == null ? null : slotSums, tile, 4);
+                // tile[4j..4j+1]: query j's two rows; tile[4j+2..4j+3]: query j + 4's.
+                for (int j = 0; j < 4; j++)
+                {
+                    *(long*)(c + j * pitch) = *(long*)(tile + 4 * j);
+                    *(long*)(c + (j + 4) * pitch) = *(long*)(tile + 4 * j + 2);
+                }
+            }
+            else
+            {
+                c[0] = TOps.Finish(a00, s0); c[1] = TOps.Finish(a10, s1); c += pitch;
+                c[0] = TOps.Finish(a01, s0); c[1] = TOps.Finish(a11, s1); c += pitch;
+                c[0] = TOps.Finish(a02, s0); c[1] = TOps.Finish(a12, s1); c += pitch;
+                c[0] = TOps.Finish(a03, s0); c[1] = TOps.Finish(a13, s1); c += pitch;
+                c[0] = TOps.Finish(a04, s0); c[1] = TOps.Finish(a14, s1); c += pitch;
+                c[0] = TOps.Finish(a05, s0); c[1] = TOps.Finish(a15, s1); c += pitch;
+                c[0] = TOps.Finish(a06, s0); c[1] = TOps.Finish(a16, s1); c += pitch;
+                c[0] = TOps.Finish(a07, s0); c[1] = TOps.Finish(a17, s1);
+            }
+        }
+        if (r < rows)
+        {
+            // The last odd row: two calls of the one-row-by-four edge of the 4 x 4 kernel.
+            Score4<TOps, TAcc, TRow, TQuery>(block + r * stride, stride, 1, q0, queryPitch, steps, scores + r, scorePitch,
+                rowSums == null ? null : rowSums + r);
+            Score4<TOps, TAcc, TRow, TQuery>(block + r * stride, stride, 1, q4, queryPitch, steps, scores + 4 * pitch + r, scorePitch,
+                rowSums == null ? null : rowSums + r);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RowSum(int* rowSums, int r) => rowSums == null ? 0 : rowSums[r];
 }
