@@ -7,9 +7,9 @@ using FaceMatch.Matching.Storage;
 namespace FaceMatch.Matching.Tests;
 
 /// <summary>
-/// The register-tiled kernels (4 rows x 4 queries and 2 rows x 8 queries, with their one-row and one-query edges), each
-/// path forced in turn: every score against a double-precision (float32/16) or exact integer (int8) reference computed
-/// from the stored values, and bit-for-bit equal to the same pair scored alone, at row counts that leave every tail.
+/// The register-tiled kernels (4 rows x 4 queries, with their one-row and one-query edges), each path forced in
+/// turn: every score against a double-precision (float32/16) or exact integer (int8) reference computed from the
+/// stored values, and bit-for-bit equal to the same pair scored alone, at row counts that leave every tail.
 /// </summary>
 public unsafe class BatchedKernelTests
 {
@@ -29,21 +29,18 @@ public unsafe class BatchedKernelTests
             foreach (int rows in RowCounts)
             {
                 var stored = Enumerable.Range(0, rows).Select(_ => TestVectors.Unit(rng, dim)).ToArray();
-                var probes = Enumerable.Range(0, 8).Select(_ => TestVectors.Unit(rng, dim)).ToArray();
+                var probes = Enumerable.Range(0, 4).Select(_ => TestVectors.Unit(rng, dim)).ToArray();
                 var store = new RowStore(dim, rows, precision, keepFloat32: false);
                 try
                 {
                     for (int r = 0; r < rows; r++) store.Append($"r{r}", stored[r]);
                     var m = store.Matrix(precision)!.Value;
-                    using var queries = new PreparedQueries(probes.SelectMany(p => p).ToArray(), 8, dim, precision, scorer);
+                    using var queries = new PreparedQueries(probes.SelectMany(p => p).ToArray(), 4, dim, precision, scorer);
                     var tile = new float[4 * rows];
-                    var wide = new float[8 * rows];
                     var single = new float[rows];
                     fixed (float* t = tile)
                         scorer.Score4(m.Data, m.Stride, rows, queries.Query(0), queries.Pitch, queries.Steps, t, rows, m.RowSums);
-                    fixed (float* w = wide)
-                        scorer.Score8(m.Data, m.Stride, rows, queries.Query(0), queries.Pitch, queries.Steps, w, rows, m.RowSums);
-                    for (int q = 0; q < 8; q++)
+                    for (int q = 0; q < 4; q++)
                     {
                         fixed (float* s = single)
                             scorer.Score1(m.Data, m.Stride, rows, queries.Query(q), queries.Steps, s, m.RowSums);
@@ -52,11 +49,8 @@ public unsafe class BatchedKernelTests
                             string where = $"{precision} {path} d={dim} rows={rows} q={q} r={r}";
                             float alone = scorer.DotRow(m.Data + r * m.Stride, queries.Query(q), queries.Steps,
                                 m.RowSums == null ? 0 : m.RowSums[r]);
-                            if (q < 4)
-                                Assert.True(BitConverter.SingleToInt32Bits(alone) == BitConverter.SingleToInt32Bits(tile[q * rows + r]),
-                                    $"{where}: 4 x 4 tile {tile[q * rows + r]} vs alone {alone}");
-                            Assert.True(BitConverter.SingleToInt32Bits(alone) == BitConverter.SingleToInt32Bits(wide[q * rows + r]),
-                                $"{where}: 2 x 8 tile {wide[q * rows + r]} vs alone {alone}");
+                            Assert.True(BitConverter.SingleToInt32Bits(alone) == BitConverter.SingleToInt32Bits(tile[q * rows + r]),
+                                $"{where}: tile {tile[q * rows + r]} vs alone {alone}");
                             Assert.True(BitConverter.SingleToInt32Bits(alone) == BitConverter.SingleToInt32Bits(single[r]),
                                 $"{where}: one-query kernel {single[r]} vs alone {alone}");
                             var (expected, magnitude) = Reference(precision, stored[r], probes[q]);
@@ -92,21 +86,14 @@ public unsafe class BatchedKernelTests
             {
                 for (int r = 0; r < rows.Length; r++) store.Append($"r{r}", rows[r]);
                 var m = store.Matrix(VectorPrecision.Int8)!.Value;
-                using var queries = new PreparedQueries(Enumerable.Repeat(probe, 8).SelectMany(p => p).ToArray(), 8, dim,
+                using var queries = new PreparedQueries(Enumerable.Repeat(probe, 4).SelectMany(p => p).ToArray(), 4, dim,
                     VectorPrecision.Int8, scorer);
                 var tile = new float[4 * rows.Length];
-                var wide = new float[8 * rows.Length];
                 fixed (float* t = tile)
                     scorer.Score4(m.Data, m.Stride, rows.Length, queries.Query(0), queries.Pitch, queries.Steps, t, rows.Length, m.RowSums);
-                fixed (float* w = wide)
-                    scorer.Score8(m.Data, m.Stride, rows.Length, queries.Query(0), queries.Pitch, queries.Steps, w, rows.Length, m.RowSums);
-                for (int q = 0; q < 8; q++)
+                for (int q = 0; q < 4; q++)
                     for (int r = 0; r < rows.Length; r++)
-                    {
-                        if (q < 4)
-                            Assert.True(rowSigns[r] * expected == tile[q * rows.Length + r], $"{path} q={q} r={r}: {tile[q * rows.Length + r]}");
-                        Assert.True(rowSigns[r] * expected == wide[q * rows.Length + r], $"{path} 2 x 8 q={q} r={r}: {wide[q * rows.Length + r]}");
-                    }
+                        Assert.True(rowSigns[r] * expected == tile[q * rows.Length + r], $"{path} q={q} r={r}: {tile[q * rows.Length + r]}");
             }
             finally
             {

@@ -18,11 +18,6 @@
 #define FM_MATCHING_API __attribute__((visibility("default")))
 #else
 #define FM_MATCHING_API
-/* Scores of `rows` rows against eight queries, in 2 x 8 register tiles; same addressing as fm_i8_vnni512_score4. */
-FM_MATCHING_API void fm_i8_vnni512_score8(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries,
-                                          ptrdiff_t query_pitch, int32_t steps, float *scores, int32_t score_pitch,
-                                          const int32_t *row_sums);
-
 #endif
 
 /* 1 if this CPU has AVX-512 F, BW and VNNI (and the OS saves zmm state), else 0. Call before the others. */
@@ -38,11 +33,6 @@ FM_MATCHING_API void fm_i8_vnni512_score1(const int8_t *block, ptrdiff_t stride,
 /* Scores of `rows` rows against four queries (query j at queries + j * query_pitch), in 4 x 4 register tiles:
  * scores[j * score_pitch + r]. */
 FM_MATCHING_API void fm_i8_vnni512_score4(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries,
-                                          ptrdiff_t query_pitch, int32_t steps, float *scores, int32_t score_pitch,
-                                          const int32_t *row_sums);
-
-/* Scores of `rows` rows against eight queries, in 2 x 8 register tiles; same addressing as fm_i8_vnni512_score4. */
-FM_MATCHING_API void fm_i8_vnni512_score8(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries,
                                           ptrdiff_t query_pitch, int32_t steps, float *scores, int32_t score_pitch,
                                           const int32_t *row_sums);
 

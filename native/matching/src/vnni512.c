@@ -125,62 +125,6 @@ void FM_TARGET fm_i8_vnni512_score4(const int8_t *block, ptrdiff_t stride, int32
     }
 }
 
-/* Sixteen accumulators to one vector of their sums (lane 4j + t holds accumulator j + 4t). */
-static inline FM_TARGET __m512i reduce16(const __m512i *a) {
-    __m512i b0 = halves(a[0], a[1]), b1 = halves(a[2], a[3]), b2 = halves(a[4], a[5]), b3 = halves(a[6], a[7]);
-    __m512i b4 = halves(a[8], a[9]), b5 = halves(a[10], a[11]), b6 = halves(a[12], a[13]), b7 = halves(a[14], a[15]);
-    __m512i c0 = quarters(b0, b1), c1 = quarters(b2, b3), c2 = quarters(b4, b5), c3 = quarters(b6, b7);
-    return singles(pairs(c0, c1), pairs(c2, c3));
-}
-
-/* 2 rows x 8 queries: per step two row loads (from L2) and eight query loads (the eight queries, 4 KB at d = 512,
- * stay in L1) for sixteen VPDPBUSDs. */
-void FM_TARGET fm_i8_vnni512_score8(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries,
-                                    ptrdiff_t query_pitch, int32_t steps, float *scores, int32_t score_pitch,
-                                    const int32_t *row_sums) {
-    const uint8_t *q[8];
-    for (int j = 0; j < 8; j++) q[j] = queries + j * query_pitch;
-    int32_t r = 0;
-    for (; r + 2 <= rows; r += 2) {
-        const int8_t *p0 = block + r * stride, *p1 = p0 + stride;
-        /* a[4 * slot + j]: slot 0 = (row 0, query j), 1 = (row 1, query j), 2 = (row 0, query j + 4), 3 = (row 1, query j + 4) */
-        __m512i a[16];
-        for (int i = 0; i < 16; i++) a[i] = _mm512_setzero_si512();
-        for (int32_t s = 0; s < steps; s++) {
-            __m512i x0 = _mm512_loadu_si512(p0 + 64 * s), x1 = _mm512_loadu_si512(p1 + 64 * s);
-            for (int j = 0; j < 4; j++) {
-                __m512i y = _mm512_loadu_si512(q[j] + 64 * s);
-                a[j] = _mm512_dpbusd_epi32(a[j], y, x0);
-                a[4 + j] = _mm512_dpbusd_epi32(a[4 + j], y, x1);
-                y = _mm512_loadu_si512(q[j + 4] + 64 * s);
-                a[8 + j] = _mm512_dpbusd_epi32(a[8 + j], y, x0);
-                a[12 + j] = _mm512_dpbusd_epi32(a[12 + j], y, x1);
-            }
-        }
-        /* Quarter j: (row 0, query j), (row 1, query j), (row 0, query j + 4), (row 1, query j + 4). */
-        __m512i sum = reduce16(a);
-        __m128i two = _mm_loadl_epi64((const __m128i *)(row_sums + r));
-        __m512i bias = _mm512_slli_epi32(_mm512_broadcast_i32x4(_mm_unpacklo_epi64(two, two)), 7);
-        __m512 tile = _mm512_cvtepi32_ps(_mm512_sub_epi32(sum, bias));
-        float *c = scores + r;
-        __m128 t0 = _mm512_castps512_ps128(tile), t1 = _mm512_extractf32x4_ps(tile, 1);
-        __m128 t2 = _mm512_extractf32x4_ps(tile, 2), t3 = _mm512_extractf32x4_ps(tile, 3);
-        _mm_storel_pi((__m64 *)c, t0);
-        _mm_storel_pi((__m64 *)(c + score_pitch), t1);
-        _mm_storel_pi((__m64 *)(c + 2 * score_pitch), t2);
-        _mm_storel_pi((__m64 *)(c + 3 * score_pitch), t3);
-        _mm_storeh_pi((__m64 *)(c + 4 * score_pitch), t0);
-        _mm_storeh_pi((__m64 *)(c + 5 * score_pitch), t1);
-        _mm_storeh_pi((__m64 *)(c + 6 * score_pitch), t2);
-        _mm_storeh_pi((__m64 *)(c + 7 * score_pitch), t3);
-    }
-    if (r < rows) {
-        fm_i8_vnni512_score4(block + r * stride, stride, 1, queries, query_pitch, steps, scores + r, score_pitch, row_sums + r);
-        fm_i8_vnni512_score4(block + r * stride, stride, 1, queries + 4 * query_pitch, query_pitch, steps,
-                             scores + 4 * score_pitch + r, score_pitch, row_sums + r);
-    }
-}
-
 #else /* not x86-64 with GCC/Clang: the path is never offered */
 int fm_i8_vnni512_supported(void) { return 0; }
 float fm_i8_vnni512_dot(const int8_t *row, const uint8_t *query, int32_t steps, int32_t row_sum) {
@@ -192,11 +136,6 @@ void fm_i8_vnni512_score1(const int8_t *block, ptrdiff_t stride, int32_t rows, c
     (void)block; (void)stride; (void)rows; (void)query; (void)steps; (void)scores; (void)row_sums;
 }
 void fm_i8_vnni512_score4(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries, ptrdiff_t query_pitch,
-                          int32_t steps, float *scores, int32_t score_pitch, const int32_t *row_sums) {
-    (void)block; (void)stride; (void)rows; (void)queries; (void)query_pitch; (void)steps; (void)scores; (void)score_pitch;
-    (void)row_sums;
-}
-void fm_i8_vnni512_score8(const int8_t *block, ptrdiff_t stride, int32_t rows, const uint8_t *queries, ptrdiff_t query_pitch,
                           int32_t steps, float *scores, int32_t score_pitch, const int32_t *row_sums) {
     (void)block; (void)stride; (void)rows; (void)queries; (void)query_pitch; (void)steps; (void)scores; (void)score_pitch;
     (void)row_sums;

@@ -30,7 +30,7 @@ internal static class GallerySweep
             var matrix = store.Matrix(precision)!.Value;
             var scorer = BlockScorer.For(precision, options.Kernel);
             int blockRows = ScanEngine.BlockRows(matrix.Stride);
-            var scratch = new float[8 * blockRows];
+            var scratch = new float[4 * blockRows];
             var pending = new List<(int Probe, int Row, float Score)>();
             int perPass = options.ProbesPerPass;
             var vectors = new float[perPass * dim];

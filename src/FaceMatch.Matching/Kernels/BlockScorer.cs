@@ -24,13 +24,6 @@ internal abstract unsafe class BlockScorer
     public abstract void Score4(byte* block, nint stride, int rows, byte* queries, nint queryPitch, int steps, float* scores,
         int scorePitch, int* rowSums);
 
-    /// <summary>True if batches go eight queries at a time through <see cref="Score8"/> (else four at a time).</summary>
-    public abstract bool WideTile { get; }
-
-    /// <summary>Eight queries at once (2 x 8 register tiles); same addressing as <see cref="Score4"/>.</summary>
-    public abstract void Score8(byte* block, nint stride, int rows, byte* queries, nint queryPitch, int steps, float* scores,
-        int scorePitch, int* rowSums);
-
     public int Steps(int paddedElements) => paddedElements / ElementsPerStep;
 
     private static readonly BlockScorer?[,] Cache = Build();
@@ -74,7 +67,6 @@ internal abstract unsafe class BlockScorer
         public override KernelPath Path => path;
         public override int ElementsPerStep => TOps.ElementsPerStep;
         public override bool RowSumBias => TOps.RowSumBias;
-        public override bool WideTile => TOps.WideTile;
 
         public override float DotRow(byte* row, byte* query, int steps, int rowSum) =>
             DotKernels.DotRow<TOps, TAcc, TRow, TQuery>(row, query, steps, rowSum);
@@ -85,11 +77,6 @@ internal abstract unsafe class BlockScorer
         public override void Score4(byte* block, nint stride, int rows, byte* queries, nint queryPitch, int steps, float* scores,
             int scorePitch, int* rowSums) =>
             DotKernels.Score4<TOps, TAcc, TRow, TQuery>(block, stride, rows, queries, queryPitch, steps, scores, scorePitch,
-                TOps.RowSumBias ? rowSums : null);
-
-        public override void Score8(byte* block, nint stride, int rows, byte* queries, nint queryPitch, int steps, float* scores,
-            int scorePitch, int* rowSums) =>
-            DotKernels.Score8<TOps, TAcc, TRow, TQuery>(block, stride, rows, queries, queryPitch, steps, scores, scorePitch,
                 TOps.RowSumBias ? rowSums : null);
     }
 }

@@ -197,8 +197,6 @@ internal unsafe struct Float16V512 : IDotOps<Vector512<float>, Pair<Vector512<fl
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Finish(Vector512<float> acc, int rowSum) => HorizontalSum.Of(acc);
 
-    public static bool WideTile => true;
-
     public static bool HasFinish16 => Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -123,8 +123,6 @@ internal unsafe struct Float32V512 : IDotOps<Vector512<float>, Vector512<float>,
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Finish(Vector512<float> acc, int rowSum) => HorizontalSum.Of(acc);
 
-    public static bool WideTile => true;
-
     public static bool HasFinish16 => Avx512F.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

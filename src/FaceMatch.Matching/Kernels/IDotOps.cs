@@ -40,12 +40,6 @@ internal unsafe interface IDotOps<TAcc, TRow, TQuery>
     /// </summary>
     static abstract float Finish(TAcc acc, int rowSum);
 
-    /// <summary>
-    /// True if batches should go through the 2 x 8 tile (<see cref="DotKernels.Score8{TOps,TAcc,TRow,TQuery}"/>) rather
-    /// than the 4 x 4 one: paths on 512-bit registers, whose ISA (AVX-512) has the 32 vector registers that tile needs.
-    /// </summary>
-    static virtual bool WideTile => false;
-
     /// <summary>True if the path overrides <see cref="Finish16"/> (a JIT-time constant in the tiled loops).</summary>
     static virtual bool HasFinish16 => false;
 

@@ -148,8 +148,6 @@ internal unsafe struct Int8V512 : IDotOps<Vector512<int>, Vector512<short>, Vect
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Finish(Vector512<int> acc, int rowSum) => Vector512.Sum(acc);
 
-    public static bool WideTile => true;
-
     public static bool HasFinish16 => Avx512BW.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

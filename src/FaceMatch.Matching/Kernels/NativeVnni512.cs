@@ -33,7 +33,6 @@ internal static unsafe class NativeVnni512
         public delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int, int, float> Dot;
         public delegate* unmanaged<byte*, nint, int, byte*, int, float*, int*, void> Score1;
         public delegate* unmanaged<byte*, nint, int, byte*, nint, int, float*, int, int*, void> Score4;
-        public delegate* unmanaged<byte*, nint, int, byte*, nint, int, float*, int, int*, void> Score8;
     }
 
     private static (Entry?, string?) Load()
@@ -55,7 +54,6 @@ internal static unsafe class NativeVnni512
                     Dot = (delegate* unmanaged[SuppressGCTransition]<byte*, byte*, int, int, float>)NativeLibrary.GetExport(handle, "fm_i8_vnni512_dot"),
                     Score1 = (delegate* unmanaged<byte*, nint, int, byte*, int, float*, int*, void>)NativeLibrary.GetExport(handle, "fm_i8_vnni512_score1"),
                     Score4 = (delegate* unmanaged<byte*, nint, int, byte*, nint, int, float*, int, int*, void>)NativeLibrary.GetExport(handle, "fm_i8_vnni512_score4"),
-                    Score8 = (delegate* unmanaged<byte*, nint, int, byte*, nint, int, float*, int, int*, void>)NativeLibrary.GetExport(handle, "fm_i8_vnni512_score8"),
                 }, null);
             }
             catch (EntryPointNotFoundException e)
@@ -87,15 +85,6 @@ internal static unsafe class NativeVnni512
         {
             if (rowSums == null) throw new ArgumentNullException(nameof(rowSums), "the VNNI paths need each row's sum");
             Functions.Score4(block, stride, rows, queries, queryPitch, steps, scores, scorePitch, rowSums);
-        }
-
-        public override bool WideTile => true;
-
-        public override void Score8(byte* block, nint stride, int rows, byte* queries, nint queryPitch, int steps, float* scores,
-            int scorePitch, int* rowSums)
-        {
-            if (rowSums == null) throw new ArgumentNullException(nameof(rowSums), "the VNNI paths need each row's sum");
-            Functions.Score8(block, stride, rows, queries, queryPitch, steps, scores, scorePitch, rowSums);
         }
     }
 }

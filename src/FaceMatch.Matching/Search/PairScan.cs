@@ -22,15 +22,6 @@ internal static unsafe class PairScan
         fixed (float* scores = scratch)
         {
             int q = 0;
-            if (scorer.WideTile)
-            {
-                for (; q + 8 <= nq; q += 8)
-                {
-                    scorer.Score8(block, stride, rows, probes.Query(q), probes.Pitch, probes.Steps, scores, rows, sums);
-                    for (int j = 0; j < 8; j++)
-                        Keep(matrix, blockStart, rows, scores + j * rows, probes.Scale[q + j], firstProbe + q + j, deadFlags, gate, into);
-                }
-            }
             for (; q + 4 <= nq; q += 4)
             {
                 scorer.Score4(block, stride, rows, probes.Query(q), probes.Pitch, probes.Steps, scores, rows, sums);

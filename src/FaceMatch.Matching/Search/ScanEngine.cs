@@ -9,9 +9,9 @@ namespace FaceMatch.Matching.Search;
 /// <summary>
 /// The 1:N scan: rows [0, rowCount) of one matrix against a batch of prepared queries, each query feeding its own
 /// bounded top-k heap. Rows are cut into contiguous partitions, one per thread, each with private heaps merged
-/// at the end. Within a partition the rows go by in blocks small enough to stay in L2; every group of eight queries
-/// (four on paths without 32 vector registers) scores the block with one kernel call, so a batch of B queries reads
-/// each row from memory once, not B times.
+/// at the end. Within a partition the rows go by in blocks small enough to stay in L2; every group of four
+/// queries scores the block with one kernel call, so a batch of B queries reads each row from memory once,
+/// not B times.
 /// </summary>
 internal static unsafe class ScanEngine
 {
@@ -75,22 +75,13 @@ internal static unsafe class ScanEngine
         int steps = queries.Steps;
         nint stride = matrix.Stride;
         int nq = queries.Count;
-        float* scores = stackalloc float[blockRows * 8];
+        float* scores = stackalloc float[blockRows * 4];
         for (int b = start; b < end; b += blockRows)
         {
             int n = Math.Min(blockRows, end - b);
             byte* block = matrix.Data + b * stride;
             int* sums = matrix.RowSums == null ? null : matrix.RowSums + b;
             int q = 0;
-            if (scorer.WideTile)
-            {
-                for (; q + 8 <= nq; q += 8)
-                {
-                    scorer.Score8(block, stride, n, queries.Query(q), queries.Pitch, steps, scores, blockRows, sums);
-                    for (int j = 0; j < 8; j++)
-                        Collect(heaps[q + j], scores + j * blockRows, b, n, matrix.Scales, queries, q + j, deadFlags);
-                }
-            }
             for (; q + 4 <= nq; q += 4)
             {
                 scorer.Score4(block, stride, n, queries.Query(q), queries.Pitch, steps, scores, blockRows, sums);

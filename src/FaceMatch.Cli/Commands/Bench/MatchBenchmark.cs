@@ -168,7 +168,7 @@ internal static class MatchBenchmark
 
     /// <summary>Share of queries whose top-1 id equals the exact scan's, and mean recall of the exact top-k.</summary>
     /// <summary>User + system time of this process so far, all threads.</summary>
-    private static TimeSpan ProcessCpu()
+    internal static TimeSpan ProcessCpu()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;
