@@ -15,7 +15,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 CS_SOURCES := $(shell find src \( -name bin -o -name obj \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.proto' \) -print 2>/dev/null) Directory.Build.props
 NATIVE_SOURCES := $(shell find native -name '*.c' -o -name '*.h' -o -name '*.cu' -o -name 'CMakeLists.txt' 2>/dev/null) $(wildcard CMakeLists.txt)
 
-.PHONY: all deps native build models run test load gpu bench bench-compare clean node-deps image
+.PHONY: all deps native build models run test load gpu bench bench-compare clean node-deps image cluster
 
 all: build
 
@@ -75,6 +75,13 @@ test: build models node-deps
 ## LOAD_RATE, LOAD_DURATION, LOAD_MIX, LOAD_PHOTOS and LOAD_OUT change it).
 load: build models
 	@load/run-local.sh
+
+## cluster: a local scale-out deployment on loopback (scripts/run-cluster.sh): a Redis Cluster of 3 primaries with a
+## replica each and 3 `facematch serve` replicas with FACEMATCH_STORE=cluster over it, one admin token; prints
+## FACEMATCH_ENDPOINTS=..., STORE_ENDPOINTS=... and FACEMATCH_ADMIN_TOKEN_FILE=... once all answer health, runs until
+## interrupted, then stops everything (CLUSTER_PRIMARIES, CLUSTER_REPLICAS, CLUSTER_KEEP=1 change it).
+cluster: build models
+	@scripts/run-cluster.sh
 
 ## gpu: the CUDA build: out/ republished with ONNX Runtime's GPU package (-p:FaceMatchGpu=true swaps
 ## src/FaceMatch.Models' reference to Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0, whose CUDA provider links

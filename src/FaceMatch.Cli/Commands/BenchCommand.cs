@@ -24,6 +24,7 @@ internal static class BenchCommand
         command.Subcommands.Add(MemoryBandwidth());
         command.Subcommands.Add(Models());
         command.Subcommands.Add(Embed());
+        command.Subcommands.Add(Store());
         return command;
     }
 
@@ -235,6 +236,45 @@ internal static class BenchCommand
             if (time is <= 0 or > 600) throw new ArgumentException("--seconds must be more than 0 and at most 600");
             ModelThroughputBenchmark.Run(w, ModelManifest.Load(CliPaths.ManifestPath()), FaceMatch.Models.Runtime.ExecutionDevice.FromEnvironment(),
                 sizes, time, parse.GetValue(profile));
+        }));
+        return command;
+    }
+
+    private static Command Store()
+    {
+        var enrolments = Positive("--enrolments", "Templates enrolled, then each authenticated once.", 400);
+        var concurrency = Positive("--concurrency", "Callers at once (concurrent sessions).", 4);
+        var dim = Positive("--dim", "Embedding dimension.", 512);
+        var endpoints = new Option<string?>("--cluster") { Description = "Also measure this store cluster (host:port,...; loopback, or TLS / plaintext allowed below)." };
+        var passwordFile = new Option<string?>("--password-file") { Description = "The store cluster's password file (0600)." };
+        var replicaAcks = new Option<int>("--replica-acks") { Description = "Replicas that must confirm each write (WAIT).", DefaultValueFactory = _ => 1 };
+        var clusterOnly = new Option<bool>("--cluster-only") { Description = "Skip the embedded store." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
+        var command = new Command("store", "Time the vault's part of enrol and authenticate on the embedded store and on a store cluster.");
+        foreach (var o in new Option[] { enrolments, concurrency, dim, endpoints, passwordFile, replicaAcks, clusterOnly, json }) command.Options.Add(o);
+        command.SetAction(parse => Emit(parse.GetValue(json), w =>
+        {
+            Vault.Storage.Cluster.ClusterStoreSettings? cluster = null;
+            if (parse.GetValue(endpoints) is { Length: > 0 } list)
+            {
+                try
+                {
+                    cluster = new Vault.Storage.Cluster.ClusterStoreSettings
+                    {
+                        Endpoints = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                        Password = parse.GetValue(passwordFile) is { Length: > 0 } f ? Vault.Storage.Cluster.ClusterStoreSettings.ReadPasswordFile(f) : null,
+                        ReplicaAcks = parse.GetValue(replicaAcks),
+                    };
+                    cluster.Validate();
+                }
+                catch (Vault.VaultConfigurationException e) { throw new ArgumentException(e.Message, e); }
+            }
+            else if (parse.GetValue(clusterOnly)) throw new ArgumentException("--cluster-only needs --cluster");
+            StoreBenchmark.Run(new StoreBenchConfig
+            {
+                Cluster = cluster, Embedded = !parse.GetValue(clusterOnly), Enrolments = parse.GetValue(enrolments),
+                Concurrency = parse.GetValue(concurrency), Dim = parse.GetValue(dim),
+            }, w);
         }));
         return command;
     }

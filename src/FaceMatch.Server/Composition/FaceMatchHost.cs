@@ -31,6 +31,8 @@ public sealed record HostSettings
     public long MaxFramePixels { get; init; } = 16_000_000;
     public TimeProvider Clock { get; init; } = TimeProvider.System;
     public TimeSpan RetentionSweepInterval { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>The store cluster the vault keeps its records in; null: the embedded store under the data directory.</summary>
+    public FaceMatch.Vault.Storage.Cluster.ClusterStoreSettings? Cluster { get; init; }
 }
 
 /// <summary>
@@ -79,7 +81,7 @@ public sealed partial class FaceMatchHost : IAsyncDisposable
         settings.Server.EnsureTransportIsSafe();
         AdminToken.EnsurePrivateDirectory(settings.DataDirectory);
         var adminToken = AdminToken.Load(settings.DataDirectory, settings.AdminTokenFromEnvironment);
-        var vault = await FaceMatchVault.OpenAsync(new VaultOptions { DataDirectory = settings.DataDirectory, Clock = settings.Clock }).ConfigureAwait(false);
+        var vault = await FaceMatchVault.OpenAsync(new VaultOptions { DataDirectory = settings.DataDirectory, Clock = settings.Clock, Cluster = settings.Cluster }).ConfigureAwait(false);
         try
         {
             var slots = new ResourceSlots();

@@ -56,6 +56,14 @@ public static class ServeConfiguration
         ["Vision:BatchWaitMicroseconds"] = "FACEMATCH_BATCH_WAIT_US",
         ["Matching:GalleryStorage"] = Services.GalleryDefaults.StorageVariable,
         ["Matching:IndexThreshold"] = Services.GalleryDefaults.IndexThresholdVariable,
+        ["Cluster:Store"] = StoreConfiguration.StoreVariable,
+        ["Cluster:Endpoints"] = StoreConfiguration.EndpointsVariable,
+        ["Cluster:PasswordFile"] = StoreConfiguration.PasswordFileVariable,
+        ["Cluster:AllowPlaintext"] = StoreConfiguration.AllowPlaintextVariable,
+        ["Cluster:Tls"] = StoreConfiguration.TlsVariable,
+        ["Cluster:CaCert"] = StoreConfiguration.CaCertVariable,
+        ["Cluster:ReplicaAcks"] = StoreConfiguration.ReplicaAcksVariable,
+        ["Cluster:ReplicaAckTimeoutMs"] = StoreConfiguration.ReplicaAckTimeoutVariable,
     };
 
     public const string DecodeBudgetVariable = "FACEMATCH_DECODE_BUDGET_PIXELS";
@@ -84,6 +92,7 @@ public static class ServeConfiguration
                 DecodeBudgetPixels = SettingValue.Long(values, DecodeBudgetVariable, 64_000_000, 1_000_000, 10_000_000_000),
                 MaxFramePixels = SettingValue.Long(values, MaxFramePixelsVariable, 16_000_000, 10_000, 100_000_000),
                 RetentionSweepInterval = TimeSpan.FromMinutes(SettingValue.Long(values, SweepMinutesVariable, 60, 1, 7 * 24 * 60)),
+                Cluster = StoreConfiguration.FromVariables(values),
             };
         }
         catch (ArgumentException e) when (origins.FirstOrDefault(o => e.Message.StartsWith(o.Key, StringComparison.Ordinal)) is { Key: not null } origin)

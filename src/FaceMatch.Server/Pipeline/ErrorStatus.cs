@@ -11,7 +11,7 @@ namespace FaceMatch.Server.Pipeline;
 /// What the libraries throw, as the contract's statuses: one table for every transport (the gRPC interceptor, the
 /// WebSocket sessions). A bad image is INVALID_ARGUMENT with the decoder's reason, so is a value the vault refuses
 /// (a tenant name, a policy), a full model queue RESOURCE_EXHAUSTED with a retry hint (<see cref="Overload"/>), a
-/// full gallery RESOURCE_EXHAUSTED, and anything unexpected INTERNAL with a fixed message.
+/// full gallery RESOURCE_EXHAUSTED, a store cluster that cannot take or confirm a write UNAVAILABLE, and anything unexpected INTERNAL with a fixed message.
 /// </summary>
 public static class ErrorStatus
 {
@@ -30,6 +30,8 @@ public static class ErrorStatus
         ImageDecodeException decode => new RpcException(new Status(StatusCode.InvalidArgument, $"image not decodable: {decode.Message}")),
         VaultArgumentException vault => new RpcException(new Status(StatusCode.InvalidArgument, vault.Message)),
         GalleryLimitException gallery => new RpcException(new Status(StatusCode.ResourceExhausted, gallery.Message)),
+        // The store cluster is failing over or a replica did not confirm: not acknowledged, safe to retry.
+        VaultUnavailableException => new RpcException(new Status(StatusCode.Unavailable, "the store is unavailable; retry")),
         OperationCanceledException when callCancelled => null,
         _ => new RpcException(new Status(StatusCode.Internal, InternalMessage)),
     };

@@ -25,7 +25,7 @@ public sealed class TenantStore
     internal static readonly RecordType[] SiloedTypes =
         [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey];
 
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TimeProvider _clock;
     private readonly ChangeNotifier _changes;
@@ -33,7 +33,7 @@ public sealed class TenantStore
     private readonly ConcurrentDictionary<OpaqueId, byte> _deleted = new();
     private readonly StripedLock _locks = new(64);
 
-    internal TenantStore(FasterStore store, KeyRing keys, TimeProvider clock, ChangeNotifier changes)
+    internal TenantStore(IRecordStore store, KeyRing keys, TimeProvider clock, ChangeNotifier changes)
     {
         _store = store;
         _keys = keys;
@@ -71,7 +71,9 @@ public sealed class TenantStore
 
     internal Tenant? Get(OpaqueId id)
     {
-        if (_cache.TryGetValue(id, out var cached)) return cached;
+        // On a shared store another server may have deleted the tenant or changed its policy: read it every time
+        // (one point read, well under a millisecond on a loopback or LAN cluster).
+        if (!_store.IsShared && _cache.TryGetValue(id, out var cached)) return cached;
         var key = StoreKeys.ById(RecordType.Tenant, id);
         if (!_store.TryRead(key, out var sealedValue)) return null;
         Tenant tenant;
@@ -80,7 +82,7 @@ public sealed class TenantStore
         AfterCacheMissRead?.Invoke(id);
         // The read may predate a deletion that has since removed the cache entry: only cache what is not deleted.
         lock (_locks.For(key))
-            return _deleted.ContainsKey(id) ? null : _cache.GetOrAdd(id, tenant);
+            return _deleted.ContainsKey(id) ? null : _store.IsShared ? tenant : _cache.GetOrAdd(id, tenant);
     }
 
     public IReadOnlyList<Tenant> List()
@@ -162,7 +164,7 @@ public sealed class TenantStore
             .U8((byte)tenant.Policy.GalleryStorage);
         var key = StoreKeys.ById(RecordType.Tenant, id);
         _store.Upsert(key, Sealer.Seal(_keys.SystemKey, key, writer.Written));
-        _cache[id] = tenant;
+        if (!_store.IsShared) _cache[id] = tenant;
     }
 
     private static Tenant Decode(byte[] plaintext)
