@@ -8,7 +8,9 @@ single-thread float32 scan as a fraction of the measured single-thread read band
 
 FAISS here is Debian's python3-faiss 1.7.3 (`import faiss`; built GENERIC, i.e. without AVX2 kernels). A single
 query (--batch below 20) runs FAISS's own scan; a batch runs one sgemm through whatever libblas.so.3 the system
-resolves, so the batched baseline is only as good as that BLAS. For an honest batched baseline:
+resolves, so the batched baseline is only as good as that BLAS. Both sides also report CPU time (user + system of
+the whole process, every thread, over the timed passes: `cpu_seconds`, `queries_per_cpu_sec`) beside wall-clock
+rates, since on a shared machine the wall clock swings with everyone else's load. For an honest batched baseline:
 
   apt-get install libopenblas0-pthread     # libblas.so.3 -> OpenBLAS (the reference BLAS is 10x slower)
   unset OPENBLAS_CORETYPE                  # a forced core type (e.g. Haswell) hides OpenBLAS's AVX-512 kernels
@@ -27,6 +29,7 @@ Examples:
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -107,15 +110,24 @@ class Faiss:
         self.index.search(self.queries[: a.batch], a.k)  # warm-up
         self.index.search(self.queries[: a.batch], a.k)
         pass_ms = []
+        cpu0 = process_cpu_seconds()
         t0 = time.perf_counter()
         for p in range(passes):
             t = time.perf_counter()
             self.index.search(self.queries[p * a.batch:(p + 1) * a.batch], a.k)
             pass_ms.append((time.perf_counter() - t) * 1000)
         seconds = time.perf_counter() - t0
+        cpu = process_cpu_seconds() - cpu0
         bytes_per_pass = a.n * a.dim * 4
         return {"queries_per_sec": a.queries / seconds, "gb_per_sec": passes * bytes_per_pass / seconds / 1e9,
-                "ms_per_pass_p50": statistics.median(pass_ms), "seconds": seconds}
+                "ms_per_pass_p50": statistics.median(pass_ms), "seconds": seconds,
+                "cpu_seconds": cpu, "queries_per_cpu_sec": a.queries / max(cpu, 1e-6)}
+
+
+def process_cpu_seconds():
+    """User + system time of this whole process (every thread: OpenMP's and OpenBLAS's included)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def loaded_blas():
@@ -172,17 +184,21 @@ def main():
             membw.append(run_membw(cmd, args.threads))
         for d in dtypes:
             ours[d].append(run_ours(cmd, args, d))
-            print(f"# repeat {r + 1}: ours {d} {ours[d][-1]['queries_per_sec']:.1f} q/s", file=sys.stderr)
+            print(f"# repeat {r + 1}: ours {d} {ours[d][-1]['queries_per_sec']:.1f} q/s, "
+                  f"{ours[d][-1].get('queries_per_cpu_sec', float('nan')):.1f} per CPU second", file=sys.stderr)
             theirs.append(faiss_index.run())  # FAISS after each of ours: interleaved
-            print(f"# repeat {r + 1}: faiss   {theirs[-1]['queries_per_sec']:.1f} q/s", file=sys.stderr)
+            print(f"# repeat {r + 1}: faiss   {theirs[-1]['queries_per_sec']:.1f} q/s, "
+                  f"{theirs[-1]['queries_per_cpu_sec']:.1f} per CPU second", file=sys.stderr)
 
     med = lambda xs, key: statistics.median(x[key] for x in xs)
     spread = lambda xs, key: [min(x[key] for x in xs), max(x[key] for x in xs)]
     faiss_qps = med(theirs, "queries_per_sec")
+    faiss_cpu_qps = med(theirs, "queries_per_cpu_sec")
     summary = {
         "n": args.n, "dim": args.dim, "threads": args.threads, "batch": args.batch, "k": args.k,
         "queries": args.queries, "repeats": args.repeats, "faiss_blas": faiss_index.blas,
         "faiss": {"queries_per_sec": faiss_qps, "queries_per_sec_range": spread(theirs, "queries_per_sec"),
+                  "queries_per_cpu_sec": faiss_cpu_qps, "queries_per_cpu_sec_range": spread(theirs, "queries_per_cpu_sec"),
                   "gb_per_sec": med(theirs, "gb_per_sec"),
                   "ms_per_pass_p50": med(theirs, "ms_per_pass_p50")},
         "ours": {},
@@ -197,6 +213,10 @@ def main():
                  "ms_per_pass_p50": med(ours[d], "ms_per_pass_p50"), "kernel": ours[d][0]["kernel"],
                  "strategy": ours[d][0]["strategy"]}
         entry["ratio_vs_faiss"] = entry["queries_per_sec"] / faiss_qps
+        if all("queries_per_cpu_sec" in x for x in ours[d]):
+            entry["queries_per_cpu_sec"] = med(ours[d], "queries_per_cpu_sec")
+            entry["queries_per_cpu_sec_range"] = spread(ours[d], "queries_per_cpu_sec")
+            entry["cpu_ratio_vs_faiss"] = entry["queries_per_cpu_sec"] / faiss_cpu_qps
         for key in ("top1_agreement", "top1_agreement_genuine", "top1_agreement_random"):
             if key in ours[d][0]:
                 entry[key] = min(x[key] for x in ours[d])
@@ -208,7 +228,9 @@ def main():
     print(f"n={args.n} d={args.dim} threads={args.threads} batch={args.batch} k={args.k} "
           f"(medians of {args.repeats} interleaved runs)")
     lo, hi = summary["faiss"]["queries_per_sec_range"]
-    print(f"  FAISS IndexFlatIP f32: {faiss_qps:10.1f} q/s ({lo:.1f}-{hi:.1f})  {summary['faiss']['gb_per_sec']:6.2f} GB/s")
+    clo, chi = summary["faiss"]["queries_per_cpu_sec_range"]
+    print(f"  FAISS IndexFlatIP f32: {faiss_qps:10.1f} q/s ({lo:.1f}-{hi:.1f})  {summary['faiss']['gb_per_sec']:6.2f} GB/s"
+          f"  per CPU second {faiss_cpu_qps:.1f} q/s ({clo:.1f}-{chi:.1f})")
     for d, e in summary["ours"].items():
         extra = ""
         if "top1_agreement" in e:
@@ -216,8 +238,12 @@ def main():
         if "fraction_of_read_bandwidth" in e:
             extra += f"  {100 * e['fraction_of_read_bandwidth']:.0f}% of read bandwidth"
         lo, hi = e["queries_per_sec_range"]
+        cpu = ""
+        if "queries_per_cpu_sec" in e:
+            clo, chi = e["queries_per_cpu_sec_range"]
+            cpu = f"  per CPU second {e['queries_per_cpu_sec']:.1f} q/s ({clo:.1f}-{chi:.1f}) ratio {e['cpu_ratio_vs_faiss']:.2f}x"
         print(f"  ours {d:>3} ({e['strategy']}, {e['kernel']}): {e['queries_per_sec']:10.1f} q/s ({lo:.1f}-{hi:.1f})  {e['gb_per_sec']:6.2f} GB/s"
-              f"  ratio {e['ratio_vs_faiss']:.2f}x{extra}")
+              f"  ratio {e['ratio_vs_faiss']:.2f}x{cpu}{extra}")
     if membw:
         print(f"  read bandwidth: 1 thread {summary['membw']['single_thread_gb_per_sec']:.2f} GB/s, "
               f"{args.threads} threads {summary['membw']['multi_thread_gb_per_sec']:.2f} GB/s")

@@ -61,6 +61,8 @@ internal static class MatchBenchmark
             MaxK = Math.Max(c.K, Math.Max(c.RerankDepth, 10_000)),
             MaxThreads = Math.Max(c.Threads, 1),
             BackgroundCompaction = false,
+            // No approximate index: at N >= its threshold the background build would take a core from the timed scan.
+            IndexThreshold = 0,
         });
         var rng = new RandomEmbeddings(c.Seed);
         // Rows whose vectors genuine probes are made from (chosen before generating, kept while generating).
@@ -101,6 +103,7 @@ internal static class MatchBenchmark
         }
 
         var passMs = new double[passes];
+        var cpuBefore = ProcessCpu();
         var total = Stopwatch.StartNew();
         for (int p = 0; p < passes; p++)
         {
@@ -110,6 +113,7 @@ internal static class MatchBenchmark
             passMs[p] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         double seconds = total.Elapsed.TotalSeconds;
+        double cpuSeconds = (ProcessCpu() - cpuBefore).TotalSeconds;
         Array.Sort(passMs);
 
         var scanned = strategy == SearchStrategy.Exact ? VectorPrecision.Float32 : c.Precision;
@@ -133,6 +137,10 @@ internal static class MatchBenchmark
         json.WriteNumber("build_seconds", Math.Round(buildSeconds, 3));
         json.WriteNumber("seconds", Math.Round(seconds, 4));
         json.WriteNumber("queries_per_sec", Math.Round(c.Queries / seconds, 2));
+        // CPU time of the whole process (every thread) over the timed passes: on a shared machine wall-clock rates swing
+        // with the other load, the work per query much less.
+        json.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 4));
+        json.WriteNumber("queries_per_cpu_sec", Math.Round(c.Queries / Math.Max(cpuSeconds, 1e-6), 2));
         json.WriteNumber("passes", passes);
         json.WriteNumber("ms_per_pass_p50", Math.Round(passMs[passes / 2], 4));
         json.WriteNumber("ms_per_pass_p99", Math.Round(passMs[Math.Min(passes - 1, (int)(passes * 0.99))], 4));
@@ -159,6 +167,13 @@ internal static class MatchBenchmark
     }
 
     /// <summary>Share of queries whose top-1 id equals the exact scan's, and mean recall of the exact top-k.</summary>
+    /// <summary>User + system time of this process so far, all threads.</summary>
+    internal static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
     private static (double Top1, double RecallAtK) Agreement(Gallery gallery, float[] queries, MatchBenchConfig c,
         SearchOptions options, SearchOptions exact)
     {

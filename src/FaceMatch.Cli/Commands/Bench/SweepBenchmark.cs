@@ -49,6 +49,7 @@ internal static class SweepBenchmark
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         long pairs = 0, sameIdentity = 0, batches = 0, largestBatch = 0;
         long peakWorkingSet = workingSetBefore;
+        var cpuBefore = MatchBenchmark.ProcessCpu();
         var timer = Stopwatch.StartNew();
         foreach (var batch in gallery.FindDuplicates(new DuplicateSweepOptions { Threshold = c.Threshold, ProbesPerPass = c.ProbesPerPass }))
         {
@@ -61,6 +62,7 @@ internal static class SweepBenchmark
             if ((batches & 63) == 0) peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
         }
         double seconds = timer.Elapsed.TotalSeconds;
+        double cpuSeconds = (MatchBenchmark.ProcessCpu() - cpuBefore).TotalSeconds;
         peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
         long identityPairs = (long)identities * c.Samples * (c.Samples - 1) / 2;
         double comparisons = (double)c.N * (c.N - 1) / 2;
@@ -75,9 +77,12 @@ internal static class SweepBenchmark
         json.WriteNumber("noise", c.Noise);
         json.WriteNumber("probes_per_pass", c.ProbesPerPass);
         json.WriteNumber("seconds", Math.Round(seconds, 2));
+        // The process's CPU time over the sweep (all threads): on a shared machine the wall clock swings with the load.
+        json.WriteNumber("cpu_seconds", Math.Round(cpuSeconds, 2));
         json.WriteNumber("comparisons", comparisons);
         json.WriteNumber("comparisons_per_sec", Math.Round(comparisons / seconds));
         json.WriteNumber("gflops", Math.Round(comparisons * 2 * c.Dim / seconds / 1e9, 1));
+        json.WriteNumber("gflops_per_cpu_sec", Math.Round(comparisons * 2 * c.Dim / Math.Max(cpuSeconds, 1e-6) / 1e9, 1));
         json.WriteNumber("pairs", pairs);
         json.WriteNumber("pairs_same_identity", sameIdentity);
         json.WriteNumber("identity_pairs", identityPairs);
