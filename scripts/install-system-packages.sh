@@ -14,6 +14,8 @@ packages=(
   chromium            # the browser the console test drives (Playwright, never a downloaded browser)
   ffmpeg              # makes the console test's fake-camera video (.y4m) from face photos
   openssl
+  redis-server        # the store cluster of FACEMATCH_STORE=cluster: tests and `make cluster` start loopback nodes
+  redis-tools         # redis-cli: creates those clusters (--cluster create) and asks nodes their role
 )
 missing=()
 for p in "${packages[@]}"; do
