@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using FaceMatch.Deploy.Tests.Support;
@@ -7,20 +8,22 @@ using k8s.Models;
 namespace FaceMatch.Deploy.Tests;
 
 /// <summary>
-/// The store pod's own scripts and redis.conf (the ConfigMap) run by a real redis-server 7.0, as the StatefulSet runs
-/// them: only the mount paths are moved into a temporary folder and the node listens on a free loopback port. What
-/// is left to Kubernetes is the mounting itself and the six-node bootstrap.
+/// The store's scripts and redis.conf (the ConfigMap) run by a real redis-server 7.0, the way the StatefulSet and the
+/// bootstrap Job run them (<see cref="PodSandbox"/>): only the mount paths move into a temporary folder and each node
+/// listens on a free loopback port instead of every interface's 6379. Left to Kubernetes: the mounts themselves and
+/// DNS names.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class StoreNodeTests
 {
+    private const string Password = "0123456789abcdef0123456789abcdef";
     private static readonly Manifests Base = new("base");
 
     [Fact]
     public async Task ANodeStartsFromTheConfigMapWithItsPasswordAndFsyncEveryWrite()
     {
-        using var node = StoreNode.Create("0123456789abcdef0123456789abcdef");
-        await node.StartAndWaitAsync();
+        using var node = new StoreNode(Password);
+        await node.StartAsync();
 
         Assert.Contains("NOAUTH", await node.CliAsync(authenticated: false, "ping"));
         Assert.Equal("PONG", await node.CliAsync(authenticated: true, "ping"));
@@ -43,11 +46,51 @@ public sealed class StoreNodeTests
     [InlineData("two words")]
     public async Task ANodeRefusesAPasswordRedisConfWouldMisread(string password)
     {
-        using var node = StoreNode.Create(password);
-        var (exitCode, output) = await node.RunToExitAsync();
-        Assert.Equal(1, exitCode);
-        Assert.Contains("store password", output);
+        using var node = new StoreNode(password);
+        node.Pod.Start(node.Environment);
+        Assert.Equal(1, await node.Pod.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("store password", node.Pod.Log);
         Assert.False(File.Exists(node.AuthFile));
+    }
+
+    [Fact]
+    public async Task TheBootstrapJobFormsThreePrimariesWithAReplicaEachAndCanRunAgain()
+    {
+        var nodes = new List<StoreNode>();
+        try
+        {
+            for (var i = 0; i < Base.Store.Spec.Replicas; i++) nodes.Add(new StoreNode(Password));
+            await Task.WhenAll(nodes.Select(n => n.StartAsync()));
+            var seeds = string.Join(' ', nodes.Select(n => $"127.0.0.1:{n.Port}"));
+
+            for (var run = 1; run <= 2; run++)
+            {
+                using var job = Bootstrap();
+                job.Start(new Dictionary<string, string> { ["STORE_NODES"] = seeds });
+                Assert.True(await job.WaitForExitAsync(TimeSpan.FromMinutes(2)) == 0, $"bootstrap run {run} failed: {job.Log}");
+                Assert.Contains("store cluster ok", job.Log);
+
+                var info = await nodes[0].CliAsync(authenticated: true, "cluster", "info");
+                Assert.Contains("cluster_state:ok", info);
+                Assert.Contains("cluster_size:3", info);
+                Assert.Contains($"cluster_known_nodes:{nodes.Count}", info);
+                var roles = (await nodes[0].CliAsync(authenticated: true, "cluster", "nodes")).Split('\n').Select(l => l.Split(' ')[2]).ToList();
+                Assert.Equal(3, roles.Count(r => r.Contains("master", StringComparison.Ordinal)));
+                Assert.Equal(3, roles.Count(r => r.Contains("slave", StringComparison.Ordinal)));
+            }
+        }
+        finally
+        {
+            foreach (var node in nodes) node.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TheBootstrapJobNamesEveryStorePod()
+    {
+        var nodes = BootstrapContainer().Env.Single(e => e.Name == "STORE_NODES").Value.Split(' ');
+        var port = Base.Store.Spec.Template.Spec.Containers.SelectMany(c => c.Ports).Single(p => p.Name == "redis").ContainerPort;
+        Assert.Equal(Enumerable.Range(0, Base.Store.Spec.Replicas ?? 1).Select(i => $"{Base.Store.Metadata.Name}-{i}.{Base.Store.Spec.ServiceName}:{port}"), nodes);
     }
 
     [Fact]
@@ -73,96 +116,51 @@ public sealed class StoreNodeTests
         }
     }
 
-    /// <summary>One store pod's file system laid out in a temporary folder, and its container's command.</summary>
+    private static V1Container BootstrapContainer() => Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec.Containers.Single();
+
+    private static PodSandbox Bootstrap() => new(Base, Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, BootstrapContainer(), Password);
+
+    /// <summary>One store pod: its container in a sandbox, redis.conf on loopback and a free port.</summary>
     private sealed class StoreNode : IDisposable
     {
-        private readonly DirectoryInfo _root;
-        private readonly V1Container _container;
-        private readonly Dictionary<string, string> _paths;   // mount path → where it is here
+        public StoreNode(string password)
+        {
+            Port = FreePortPair();
+            var pod = Base.Store.Spec.Template.Spec;
+            Pod = new PodSandbox(Base, pod, pod.Containers.Single(c => c.Name == "redis"), password, (file, text) => file == "redis.conf" ? OnLoopback(text) : text);
+            _password = password;
+        }
+
         private readonly string _password;
-        private readonly int _port;
-        private readonly System.Text.StringBuilder _log = new();
-        private Process? _process;
+        public PodSandbox Pod { get; }
+        public int Port { get; }
+        public string AuthFile => Path.Combine(Pod.PathOf("/run/redis"), "auth.conf");
+        public string DataDirectory => Pod.PathOf("/data");
 
-        private StoreNode(DirectoryInfo root, V1Container container, Dictionary<string, string> paths, string password, int port) =>
-            (_root, _container, _paths, _password, _port) = (root, container, paths, password, port);
+        /// <summary>What the downward API gives the container (its pod IP: loopback here).</summary>
+        public Dictionary<string, string> Environment => new() { ["POD_IP"] = "127.0.0.1" };
 
-        public string AuthFile => Path.Combine(_paths["/run/redis"], "auth.conf");
-        public string DataDirectory => _paths["/data"];
-
-        public static StoreNode Create(string password)
+        /// <summary>Starts the node and returns once it listens.</summary>
+        public async Task StartAsync()
         {
-            var sts = Base.Store;
-            var container = sts.Spec.Template.Spec.Containers.Single(c => c.Name == "redis");
-            var root = Directory.CreateTempSubdirectory("facematch-store-node-");
-            var paths = container.VolumeMounts.ToDictionary(m => m.MountPath, m => Directory.CreateDirectory(Path.Combine(root.FullName, m.Name)).FullName);
-            var port = FreePortPair();
-            var node = new StoreNode(root, container, paths, password, port);
-
-            var volumes = sts.Spec.Template.Spec.Volumes.ToDictionary(v => v.Name);
-            // The claim template's volume (the node's data) starts empty, as a new claim does.
-            foreach (var mount in container.VolumeMounts.Where(m => volumes.ContainsKey(m.Name)))
+            Pod.Start(Environment);
+            for (var i = 0; i < 150; i++)
             {
-                var volume = volumes[mount.Name];
-                if (volume.ConfigMap is not null)
-                    foreach (var (file, text) in Base.Named<V1ConfigMap>(volume.ConfigMap.Name).Data)
-                        File.WriteAllText(Path.Combine(paths[mount.MountPath], file), node.Relocate(file == "redis.conf" ? node.OnLoopback(text) : text));
-                if (volume.Secret is not null)
-                    foreach (var item in volume.Secret.Items)
-                        File.WriteAllText(Path.Combine(paths[mount.MountPath], item.Path), password);
-            }
-            return node;
-        }
-
-        /// <summary>The container's command, as the kubelet starts it (POD_IP from the downward API: loopback here).</summary>
-        private Process Launch()
-        {
-            var start = new ProcessStartInfo(_container.Command[0], _container.Command.Skip(1).Select(Relocate))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                Environment = { ["POD_IP"] = "127.0.0.1" },
-            };
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return process;
-        }
-
-        /// <summary>Starts the node and returns once it listens (it is stopped by <see cref="Dispose"/>).</summary>
-        public async Task StartAndWaitAsync()
-        {
-            _process = Launch();
-            for (var i = 0; i < 100; i++)
-            {
-                if (_process.HasExited) Assert.Fail($"the node exited {_process.ExitCode}: {Log}");
+                if (Pod.HasExited) Assert.Fail($"the node exited {Pod.ExitCode}: {Pod.Log}");
                 try
                 {
                     using var client = new TcpClient();
-                    await client.ConnectAsync(IPAddress.Loopback, _port);
+                    await client.ConnectAsync(IPAddress.Loopback, Port);
                     return;
                 }
                 catch (SocketException) { await Task.Delay(100); }
             }
-            Assert.Fail($"the node never listened: {Log}");
+            Assert.Fail($"the node never listened: {Pod.Log}");
         }
-
-        /// <summary>Runs the container's command, expecting it to stop by itself.</summary>
-        public async Task<(int ExitCode, string Output)> RunToExitAsync()
-        {
-            _process = Launch();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _process.WaitForExitAsync(timeout.Token);
-            return (_process.ExitCode, Log);
-        }
-
-        private string Log { get { lock (_log) return _log.ToString(); } }
 
         public async Task<string> CliAsync(bool authenticated, params string[] command)
         {
-            var start = new ProcessStartInfo("redis-cli", ["-h", "127.0.0.1", "-p", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. command])
+            var start = new ProcessStartInfo("redis-cli", ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -177,21 +175,18 @@ public sealed class StoreNodeTests
         /// <summary>The readiness probe's exec command, pointed at this node's port.</summary>
         public async Task<int> RunProbeAsync()
         {
-            var command = _container.ReadinessProbe.Exec.Command;
-            var port = _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            using var probe = Process.Start(new ProcessStartInfo(command[0], command.Skip(1).Select(a => Relocate(a).Replace("redis-cli ", $"redis-cli -p {port} ", StringComparison.Ordinal))))!;
+            var command = Pod.Container.ReadinessProbe.Exec.Command;
+            var port = Port.ToString(CultureInfo.InvariantCulture);
+            using var probe = Process.Start(new ProcessStartInfo(command[0],
+                command.Skip(1).Select(a => Pod.Relocate(a).Replace("redis-cli ", $"redis-cli -p {port} ", StringComparison.Ordinal))))!;
             await probe.WaitForExitAsync();
             return probe.ExitCode;
         }
 
-        /// <summary>The pod's absolute mount paths, moved into this node's folder (longest first: /run/redis before /run).</summary>
-        private string Relocate(string text) =>
-            _paths.OrderByDescending(p => p.Key.Length).Aggregate(text, (t, p) => t.Replace(p.Key, p.Value, StringComparison.Ordinal));
-
-        /// <summary>The node on this machine's loopback and a free port instead of every interface's 6379.</summary>
+        /// <summary>The node on loopback and its own port instead of every interface's 6379.</summary>
         private string OnLoopback(string conf) =>
             string.Join('\n', conf.Split('\n').Select(line =>
-                line.StartsWith("port ", StringComparison.Ordinal) ? $"port {_port}"
+                line.StartsWith("port ", StringComparison.Ordinal) ? $"port {Port}"
                 : line.StartsWith("bind ", StringComparison.Ordinal) ? "bind 127.0.0.1 -::1"
                 : line));
 
@@ -214,15 +209,6 @@ public sealed class StoreNodeTests
             }
         }
 
-        public void Dispose()
-        {
-            if (_process is { HasExited: false })
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-            _process?.Dispose();
-            _root.Delete(recursive: true);
-        }
+        public void Dispose() => Pod.Dispose();
     }
 }
