@@ -118,7 +118,7 @@ public sealed class StoreNodeTests
 
     private static V1Container BootstrapContainer() => Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec.Containers.Single();
 
-    private static PodSandbox Bootstrap() => new(Base, Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, BootstrapContainer(), Password);
+    private static PodSandbox Bootstrap() => new(Base, Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, BootstrapContainer(), (_, _) => Password);
 
     /// <summary>One store pod: its container in a sandbox, redis.conf on loopback and a free port.</summary>
     private sealed class StoreNode : IDisposable
@@ -127,7 +127,7 @@ public sealed class StoreNodeTests
         {
             Port = FreePortPair();
             var pod = Base.Store.Spec.Template.Spec;
-            Pod = new PodSandbox(Base, pod, pod.Containers.Single(c => c.Name == "redis"), password, (file, text) => file == "redis.conf" ? OnLoopback(text) : text);
+            Pod = new PodSandbox(Base, pod, pod.Containers.Single(c => c.Name == "redis"), (_, _) => password, (file, text) => file == "redis.conf" ? OnLoopback(text) : text);
             _password = password;
         }
 

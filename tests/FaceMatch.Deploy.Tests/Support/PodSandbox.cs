@@ -17,9 +17,9 @@ public sealed class PodSandbox : IDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    /// <param name="secretValue">the content of every Secret item.</param>
+    /// <param name="secretValue">the content of a Secret's item (the Secret's name, the item's key).</param>
     /// <param name="editFile">changes a ConfigMap file before it is written (its name, its text).</param>
-    public PodSandbox(Manifests manifests, V1PodSpec pod, V1Container container, string secretValue, Func<string, string, string>? editFile = null)
+    public PodSandbox(Manifests manifests, V1PodSpec pod, V1Container container, Func<string, string, string> secretValue, Func<string, string, string>? editFile = null)
     {
         Container = container;
         _root = Directory.CreateTempSubdirectory("facematch-pod-");
@@ -36,7 +36,7 @@ public sealed class PodSandbox : IDisposable
                         File.WriteAllText(Path.Combine(_paths[mount.MountPath], file), Relocate(editFile?.Invoke(file, text) ?? text));
                 if (volume.Secret is not null)
                     foreach (var item in volume.Secret.Items)
-                        File.WriteAllText(Path.Combine(_paths[mount.MountPath], item.Path), secretValue);
+                        File.WriteAllText(Path.Combine(_paths[mount.MountPath], item.Path), secretValue(volume.Secret.SecretName, item.Key));
             }
         }
         catch
