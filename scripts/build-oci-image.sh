@@ -128,7 +128,15 @@ unshare --mount --pid --fork --kill-child sh -c "
     FACEMATCH_MODELS=/opt/facematch/models FACEMATCH_DATA=/data FACEMATCH_PORT=$port FACEMATCH_METRICS_PORT=$metrics \
     /opt/facematch/facematch serve" >"$log" 2>&1 &
 smoke=$!
-trap 'kill $smoke 2>/dev/null || true; wait $smoke 2>/dev/null || true' EXIT
+# unshare --fork ignores SIGTERM while it waits, so the server (its child) is the one told to stop; --kill-child
+# ends the namespace if unshare itself has to be killed.
+stop_smoke() {
+  pkill -TERM -P "$smoke" 2>/dev/null || true
+  for _ in $(seq 1 30); do kill -0 "$smoke" 2>/dev/null || break; sleep 1; done
+  kill -KILL "$smoke" 2>/dev/null || true
+  wait "$smoke" 2>/dev/null || true
+}
+trap stop_smoke EXIT
 healthy=""
 for _ in $(seq 1 120); do
   if FACEMATCH_PORT=$port out/facematch health --timeout 2 >/dev/null 2>&1; then healthy=yes; break; fi
@@ -141,6 +149,7 @@ if [[ -z "$healthy" ]]; then
   exit 1
 fi
 echo "image: smoke test passed: the image's entrypoint answered SERVING on 127.0.0.1:$port as uid $uid"
-kill -TERM $smoke
-wait $smoke 2>/dev/null || true
 trap - EXIT
+stop_smoke
+grep -q "stopped" "$log" && echo "image: the server stopped on SIGTERM" || echo "image: note: no 'stopped' line in $log"
+

@@ -18,6 +18,15 @@ public sealed class VaultStorageException : VaultException
     public VaultStorageException(string message, Exception? inner = null) : base(message, inner) { }
 }
 
+/// <summary>
+/// The store cannot take or confirm the operation now (a cluster node unreachable, a failover in progress, no
+/// replica confirming a write); the operation may have been applied and may be retried.
+/// </summary>
+public sealed class VaultUnavailableException : VaultException
+{
+    public VaultUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
 /// <summary>A stored record failed authentication or does not parse: tampered, truncated or from another key.</summary>
 public sealed class VaultIntegrityException : VaultException
 {

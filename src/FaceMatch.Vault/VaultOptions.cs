@@ -1,4 +1,5 @@
 using FaceMatch.Vault.Storage;
+using FaceMatch.Vault.Storage.Cluster;
 
 namespace FaceMatch.Vault;
 
@@ -17,7 +18,14 @@ public sealed record VaultOptions
     /// <summary>The clock for timestamps and retention (tests pass a manual one).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Sizing of the embedded FASTER store (unused with <see cref="Cluster"/>).</summary>
     public StoreSettings Store { get; init; } = new();
+
+    /// <summary>
+    /// The store cluster to keep records in instead of the embedded store under <see cref="DataDirectory"/>
+    /// (which then holds only master.key, when the key is not configured otherwise). Null: embedded.
+    /// </summary>
+    public ClusterStoreSettings? Cluster { get; init; }
 
     /// <summary>Largest embedding accepted (templates and probes).</summary>
     public int MaxEmbeddingDimension { get; init; } = 4096;
@@ -38,6 +46,7 @@ public sealed record VaultOptions
     {
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new VaultConfigurationException("DataDirectory is required");
         Store.Validate();
+        Cluster?.Validate();
         if (MaxEmbeddingDimension is < 2 or > 4096) throw new VaultConfigurationException("MaxEmbeddingDimension must be within 2..4096");
         if (TouchGranularity < TimeSpan.Zero) throw new VaultConfigurationException("TouchGranularity must not be negative");
         if (DeviceKeyRotationDays < 1) throw new VaultConfigurationException("DeviceKeyRotationDays must be at least 1");

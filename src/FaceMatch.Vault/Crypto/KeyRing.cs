@@ -13,13 +13,13 @@ namespace FaceMatch.Vault.Crypto;
 internal sealed class KeyRing : IDisposable
 {
     private static ReadOnlySpan<byte> KeyCheckPlaintext => "FaceMatch vault key check"u8;
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly ConcurrentDictionary<OpaqueId, TenantKeys> _tenants = new();
     // Shredded tenants (in memory; after a restart their wrapped key is simply absent). Checked after a cache
     // miss put keys into the cache, so a read that raced the shredding cannot leave the key cached.
     private readonly ConcurrentDictionary<OpaqueId, byte> _shredded = new();
 
-    private KeyRing(FasterStore store, byte[] masterKey)
+    private KeyRing(IRecordStore store, byte[] masterKey)
     {
         _store = store;
         SystemKey = KeyDerivation.Derive(masterKey, "system-records");
@@ -32,7 +32,7 @@ internal sealed class KeyRing : IDisposable
     public byte[] TokenHashKey { get; }
 
     /// <summary>Derives the system keys and checks the master key against the store (or marks a new store with it).</summary>
-    public static async Task<KeyRing> OpenAsync(FasterStore store, byte[] masterKey)
+    public static async Task<KeyRing> OpenAsync(IRecordStore store, byte[] masterKey)
     {
         var ring = new KeyRing(store, masterKey);
         var key = StoreKeys.KeyCheck();

@@ -16,14 +16,14 @@ public sealed class DevCaptureStore
 {
     private const int MaxFormatLength = 16;
     private const int MaxQualityNameLength = 64;
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TenantStore _tenants;
     private readonly TokenStore _tokens;
     private readonly TimeProvider _clock;
     private readonly VaultOptions _options;
 
-    internal DevCaptureStore(FasterStore store, KeyRing keys, TenantStore tenants, TokenStore tokens, TimeProvider clock, VaultOptions options)
+    internal DevCaptureStore(IRecordStore store, KeyRing keys, TenantStore tenants, TokenStore tokens, TimeProvider clock, VaultOptions options)
     {
         _store = store;
         _keys = keys;

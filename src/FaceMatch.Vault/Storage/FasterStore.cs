@@ -2,16 +2,13 @@ using FASTER.core;
 
 namespace FaceMatch.Vault.Storage;
 
-/// <summary>A live record found by a scan: copies of its key and value bytes.</summary>
-internal readonly record struct StoredRecord(byte[] Key, byte[] Value);
-
 /// <summary>
 /// The vault's one FASTER key-value store: byte-string keys and values, a file-backed hybrid log and its
 /// checkpoints under one directory. Knows nothing of what the bytes mean. Writes become durable through
 /// <see cref="CommitAsync"/> (group commit on fold-over checkpoints); <see cref="CompactAsync"/> drops every
 /// byte of deleted records from the log files.
 /// </summary>
-internal sealed class FasterStore : IAsyncDisposable
+internal sealed class FasterStore : IRecordStore
 {
     private const string LogFileName = "hlog.log";
     private static readonly byte[] FillerKey = [(byte)RecordType.Filler];
@@ -103,7 +100,7 @@ internal sealed class FasterStore : IAsyncDisposable
     internal (long Begin, long Head, long ReadOnly, long Tail) Addresses =>
         (_kv.Log.BeginAddress, _kv.Log.HeadAddress, _kv.Log.ReadOnlyAddress, _kv.Log.TailAddress);
 
-    internal long CommitCount => _committer.Commits;
+    public long CommitCount => _committer.Commits;
 
     public unsafe void Upsert(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -268,6 +265,8 @@ internal sealed class FasterStore : IAsyncDisposable
     /// records below it are copied to the tail, the begin address moves to the filler, a full checkpoint makes
     /// the copies durable, and only then are the old segment files removed.
     /// </summary>
+    Task IRecordStore.CompactAsync() => CompactAsync();
+
     public async Task<CompactionResult> CompactAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);

@@ -67,6 +67,11 @@ internal sealed class GroupCommitter : IAsyncDisposable
             Commits++;
             batch.SetResult();
         }
+        catch (VaultException ex)
+        {
+            // The store already said what went wrong (unavailable, a checkpoint that failed).
+            batch.SetException(ex);
+        }
         catch (Exception ex)
         {
             batch.SetException(new VaultStorageException("the write could not be made durable", ex));

@@ -1,4 +1,3 @@
-using System.Buffers;
 using FASTER.core;
 
 namespace FaceMatch.Vault.Storage;
@@ -10,35 +9,6 @@ internal enum ReadKind : byte
     AddressOnly = 1,
 }
 
-/// <summary>A value copied out of the log into a pooled array; the caller returns it with <see cref="Release"/>.</summary>
-internal struct ReadOutput
-{
-    public byte[]? Buffer;
-    public int Length;
-
-    public readonly ReadOnlySpan<byte> Span => Buffer is null ? default : Buffer.AsSpan(0, Length);
-
-    public void Release()
-    {
-        if (Buffer is not null)
-        {
-            // Values are ciphertext, but clear anyway: pooled arrays outlive this read.
-            Array.Clear(Buffer, 0, Length);
-            ArrayPool<byte>.Shared.Return(Buffer);
-        }
-        Buffer = null;
-        Length = 0;
-    }
-
-    public void CopyFrom(ref SpanByte value)
-    {
-        var source = value.AsReadOnlySpan();
-        Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, source.Length));
-        source.CopyTo(Buffer);
-        Length = source.Length;
-    }
-}
-
 /// <summary>
 /// FASTER's callbacks for the vault's byte-string keys and values. A struct passed as a generic argument, so
 /// FASTER's hot paths are specialised for it: no virtual calls, no allocation beyond the pooled read buffer.
@@ -48,7 +18,7 @@ internal struct StoreFunctions : IFunctions<SpanByte, SpanByte, ReadKind, ReadOu
 {
     public bool SingleReader(ref SpanByte key, ref ReadKind input, ref SpanByte value, ref ReadOutput dst, ref ReadInfo readInfo)
     {
-        if (input == ReadKind.Value) dst.CopyFrom(ref value);
+        if (input == ReadKind.Value) dst.CopyFrom(value.AsReadOnlySpan());
         return true;
     }
 

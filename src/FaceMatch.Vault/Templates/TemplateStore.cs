@@ -19,7 +19,7 @@ namespace FaceMatch.Vault.Templates;
 public sealed class TemplateStore
 {
     public const int MaxModelLength = 128;
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TenantStore _tenants;
     private readonly UsageStore _usage;
@@ -28,7 +28,7 @@ public sealed class TemplateStore
     private readonly ChangeNotifier _changes;
     private readonly StripedLock _locks = new();
 
-    internal TemplateStore(FasterStore store, KeyRing keys, TenantStore tenants, UsageStore usage, TimeProvider clock, VaultOptions options, ChangeNotifier changes)
+    internal TemplateStore(IRecordStore store, KeyRing keys, TenantStore tenants, UsageStore usage, TimeProvider clock, VaultOptions options, ChangeNotifier changes)
     {
         _changes = changes;
         _store = store;

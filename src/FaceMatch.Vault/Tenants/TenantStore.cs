@@ -25,7 +25,7 @@ public sealed class TenantStore
     internal static readonly RecordType[] SiloedTypes =
         [RecordType.Template, RecordType.DevCapture, RecordType.UsageRecord, RecordType.UsageCounters, RecordType.DeviceHashKey];
 
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TimeProvider _clock;
     private readonly ChangeNotifier _changes;
@@ -33,7 +33,7 @@ public sealed class TenantStore
     private readonly ConcurrentDictionary<OpaqueId, byte> _deleted = new();
     private readonly StripedLock _locks = new(64);
 
-    internal TenantStore(FasterStore store, KeyRing keys, TimeProvider clock, ChangeNotifier changes)
+    internal TenantStore(IRecordStore store, KeyRing keys, TimeProvider clock, ChangeNotifier changes)
     {
         _store = store;
         _keys = keys;

@@ -52,12 +52,12 @@ public sealed class TokenStore
     private const string Prefix = "fm_";
     private const int SecretBytes = 32;
     private const int SecretTextLength = 43;
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TenantStore _tenants;
     private readonly TimeProvider _clock;
 
-    internal TokenStore(FasterStore store, KeyRing keys, TenantStore tenants, TimeProvider clock)
+    internal TokenStore(IRecordStore store, KeyRing keys, TenantStore tenants, TimeProvider clock)
     {
         _store = store;
         _keys = keys;

@@ -17,7 +17,7 @@ namespace FaceMatch.Vault.Usage;
 public sealed class UsageStore
 {
     public const int MaxTextLength = 64;
-    private readonly FasterStore _store;
+    private readonly IRecordStore _store;
     private readonly KeyRing _keys;
     private readonly TenantStore _tenants;
     private readonly TimeProvider _clock;
@@ -26,7 +26,7 @@ public sealed class UsageStore
     private readonly ConcurrentDictionary<(OpaqueId, long), byte[]> _deviceKeys = new();
     private readonly object _deviceKeyLock = new();
 
-    internal UsageStore(FasterStore store, KeyRing keys, TenantStore tenants, TimeProvider clock, int rotationDays)
+    internal UsageStore(IRecordStore store, KeyRing keys, TenantStore tenants, TimeProvider clock, int rotationDays)
     {
         _store = store;
         _keys = keys;

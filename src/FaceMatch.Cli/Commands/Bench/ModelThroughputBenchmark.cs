@@ -25,7 +25,7 @@ internal static class ModelThroughputBenchmark
             w.WriteString("device", device.ToString());
             w.WriteNumber("processors", Environment.ProcessorCount);
             w.WriteStartArray("models");
-            foreach (var role in new[] { ModelRole.Detector, ModelRole.Landmarks, ModelRole.Embedder, ModelRole.Antispoof, ModelRole.Liveness })
+            foreach (var role in Enum.GetValues<ModelRole>())
             {
                 if (manifest.ForRole(role) is not { } entry) continue;
                 var model = new BatchedModel(entry, sessions, new BatcherOptions());

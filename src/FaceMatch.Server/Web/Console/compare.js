@@ -3,6 +3,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
+  const show = window.FaceMatchConsole.showResult;
   const previews = new Map();
 
   function preview(input, img) {
@@ -25,20 +26,6 @@
     });
   }
 
-  function show(state, summary, fields) {
-    const result = $('result');
-    result.dataset.state = 'done';
-    result.dataset.outcome = state;
-    $('result-summary').textContent = summary;
-    $('result-fields').replaceChildren(...fields.flatMap(([key, label, value]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = label;
-      const dd = document.createElement('dd');
-      dd.dataset.field = key;
-      dd.textContent = value;
-      return [dt, dd];
-    }));
-  }
 
   async function compare() {
     const token = $('token').value.trim();

@@ -21,6 +21,7 @@
   };
 
   const $ = (id) => document.getElementById(id);
+  const finish = window.FaceMatchConsole.showResult;
   const video = $('video');
   const overlay = $('overlay');
   const capture = document.createElement('canvas');
@@ -154,20 +155,6 @@
     finish('error', `${error.status}: ${error.message}`, []);
   }
 
-  function finish(outcome, summary, fields) {
-    const result = $('result');
-    result.dataset.state = 'done';
-    result.dataset.outcome = outcome;
-    $('result-summary').textContent = summary;
-    $('result-fields').replaceChildren(...fields.flatMap(([key, label, value]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = label;
-      const dd = document.createElement('dd');
-      dd.dataset.field = key;
-      dd.textContent = value;
-      return [dt, dd];
-    }));
-  }
 
   function startMessage(kind) {
     const start = { device: { sdkVersion: 'facematch-console/1', deviceModel: 'browser' } };
