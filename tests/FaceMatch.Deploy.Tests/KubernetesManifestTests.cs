@@ -57,15 +57,21 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Theory, MemberData(nameof(Layouts))]
-    public void TheServerAcceptsItsEnvironment(string layout)
+    public async Task TheServerAcceptsItsEnvironment(string layout)
     {
         var m = new Manifests(layout);
+        // The server's own loader, given the files the pod has at start: the init container's copies of the Secrets
+        // (some settings read theirs at once, and check their modes). A value out of range or one that does not
+        // parse fails here as it would fail the pod's start (exit 2).
+        var pod = m.FaceMatch.Spec.Template.Spec;
+        using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), (_, key) => key == "master-key" ? Convert.ToBase64String(new byte[32]) : "s3cret-" + key);
+        init.Start(new Dictionary<string, string>());
+        Assert.True(await init.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, init.Log);
+        var environment = m.ServerEnvironment().ToDictionary(e => e.Key, e => init.Relocate(e.Value));
         var working = Directory.CreateTempSubdirectory("facematch-deploy-");
         try
         {
-            // The server's own parsers: a value out of range or a setting that does not parse fails here as it would
-            // fail the pod's start (exit 2).
-            var settings = ServeConfiguration.Load(Manifests.AsVariables(m.ServerEnvironment()), "/unused/data", "/unused/manifest.json", working.FullName);
+            var settings = ServeConfiguration.Load(Manifests.AsVariables(environment), environment[ServeConfiguration.DataVariable], "/unused/manifest.json", working.FullName);
             settings.Server.EnsureTransportIsSafe();
             Assert.True(settings.Server.IsTls, $"{layout}: the replicas serve cleartext");
         }
