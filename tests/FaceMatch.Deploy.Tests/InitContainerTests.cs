@@ -27,6 +27,7 @@ public sealed class InitContainerTests
             ["password"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
             ["tls.crt"] = "certificate",
             ["tls.key"] = "key",
+            ["ca.crt"] = "issuer",
         };
         var pod = m.FaceMatch.Spec.Template.Spec;
         using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), (_, key) => values[key]);
@@ -41,7 +42,7 @@ public sealed class InitContainerTests
         Assert.True(AdminToken.Load(data, fromEnvironment: null).Matches(values["admin-token"]));
 
         foreach (var (variable, key) in new[] { ("FACEMATCH_PEER_TOKEN_FILE", "peer-token"), ("FACEMATCH_CLUSTER_PASSWORD_FILE", "password"),
-                     ("FACEMATCH_TLS_CERT", "tls.crt"), ("FACEMATCH_TLS_KEY", "tls.key") })
+                     ("FACEMATCH_TLS_CERT", "tls.crt"), ("FACEMATCH_TLS_KEY", "tls.key"), ("FACEMATCH_PEER_CA_FILE", "ca.crt") })
         {
             Assert.Equal(values[key], File.ReadAllText(env[variable]));
             Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(env[variable]));

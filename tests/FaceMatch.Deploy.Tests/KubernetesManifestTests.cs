@@ -64,7 +64,7 @@ public sealed partial class KubernetesManifestTests
         // (some settings read theirs at once, and check their modes). A value out of range or one that does not
         // parse fails here as it would fail the pod's start (exit 2).
         var pod = m.FaceMatch.Spec.Template.Spec;
-        using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), (_, key) => key == "master-key" ? Convert.ToBase64String(new byte[32]) : "s3cret-" + key);
+        using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), (_, key) => key == "master-key" ? Convert.ToBase64String(new byte[32]) : Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
         init.Start(new Dictionary<string, string>());
         Assert.True(await init.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, init.Log);
         var environment = m.ServerEnvironment().ToDictionary(e => e.Key, e => init.Relocate(e.Value));
