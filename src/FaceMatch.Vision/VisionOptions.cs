@@ -113,7 +113,7 @@ public sealed record VisionOptions
             : v >= min && v <= max && v == Math.Floor(v) ? (int)v
             : throw new ArgumentException($"{name}={v} is not {meaning} ({min}..{max})");
 
-        var o = For(ExecutionDevice.Parse(variables["FACEMATCH_DEVICE"] as string));
+        var o = For(ExecutionDevice.Parse(variables[ExecutionDevice.Variable] as string));
         if (Number("FACEMATCH_MATCH_THRESHOLD") is { } t) o = o with { MatchThreshold = (float)t };
         if (Number("FACEMATCH_MIN_DETECTION_SCORE") is { } s) o = o with { MinDetectionScore = (float)s };
         if (Count("FACEMATCH_INTRA_OP_THREADS", 0, 1024, "a thread count, 0 for ONNX Runtime's choice") is { } threads)

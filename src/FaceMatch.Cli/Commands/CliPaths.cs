@@ -1,3 +1,5 @@
+using FaceMatch.Server.Composition;
+
 namespace FaceMatch.Cli.Commands;
 
 /// <summary>Default locations, overridable by environment, shared by the subcommands.</summary>
@@ -6,7 +8,7 @@ internal static class CliPaths
     /// <summary>models/manifest.json next to the executable's parent (./out/facematch → ./models), unless FACEMATCH_MODELS says otherwise.</summary>
     public static string ManifestPath()
     {
-        var configured = Environment.GetEnvironmentVariable("FACEMATCH_MODELS");
+        var configured = Environment.GetEnvironmentVariable(ServeConfiguration.ModelsVariable);
         if (!string.IsNullOrWhiteSpace(configured))
             return Directory.Exists(configured) ? Path.Combine(configured, "manifest.json") : configured;
         foreach (var dir in new[] { Directory.GetCurrentDirectory(), Path.Combine(AppContext.BaseDirectory, "..") })
@@ -18,5 +20,5 @@ internal static class CliPaths
     }
 
     public static string DataDirectory() =>
-        Environment.GetEnvironmentVariable("FACEMATCH_DATA") is { Length: > 0 } d ? d : Path.GetFullPath("data");
+        Environment.GetEnvironmentVariable(ServeConfiguration.DataVariable) is { Length: > 0 } d ? d : Path.GetFullPath("data");
 }

@@ -73,6 +73,35 @@ public static class ServeConfiguration
         ["Cluster:MemberTtlSeconds"] = Cluster.ShardingSettings.MemberTtlVariable,
     };
 
+    public const string DataVariable = "FACEMATCH_DATA";
+    public const string ModelsVariable = "FACEMATCH_MODELS";
+
+    /// <summary>
+    /// The variables read from the environment only (the contract's: ports, data directory, admin token, master key,
+    /// TLS, models, device; and the appsettings file's own path): no file key overrides them.
+    /// </summary>
+    public static IReadOnlyList<string> EnvironmentOnlyVariables { get; } =
+    [
+        ServerSettings.PortVariable,
+        ServerSettings.MetricsPortVariable,
+        ServerSettings.HttpPortVariable,
+        ServerSettings.TlsCertVariable,
+        ServerSettings.TlsKeyVariable,
+        DataVariable,
+        ModelsVariable,
+        Security.AdminToken.Variable,
+        FaceMatch.Vault.Crypto.MasterKeySource.EnvironmentVariable,
+        FaceMatch.Models.Runtime.ExecutionDevice.Variable,
+        ConfigVariable,
+    ];
+
+    /// <summary>
+    /// Every variable `facematch serve` reads: the file keys' variables and the environment-only ones. Deployment
+    /// manifests are checked against it, so a misspelt name fails a test instead of being silently ignored.
+    /// </summary>
+    public static IReadOnlySet<string> AllVariables { get; } =
+        new SortedSet<string>(Keys.Values.Concat(EnvironmentOnlyVariables), StringComparer.Ordinal);
+
     public const string DecodeBudgetVariable = "FACEMATCH_DECODE_BUDGET_PIXELS";
     public const string MaxFramePixelsVariable = "FACEMATCH_MAX_FRAME_PIXELS";
     public const string SweepMinutesVariable = "FACEMATCH_RETENTION_SWEEP_MINUTES";
