@@ -34,7 +34,8 @@ public static class FaceMatchChannel
         if (options.CaCertificates is { Count: > 0 } roots)
         {
             var trusted = new X509Certificate2Collection(roots);
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IssuedBy(trusted, certificate, chain, errors);
+            var name = options.ServerName;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IssuedBy(trusted, certificate, chain, errors, name);
         }
         return GrpcChannel.ForAddress(options.Address, new GrpcChannelOptions
         {
@@ -51,11 +52,14 @@ public static class FaceMatchChannel
 
     /// <summary>
     /// A server certificate is accepted when the platform found nothing wrong but the chain (name and presence are
-    /// still its checks), and the chain leads to one of <paramref name="roots"/> for server authentication.
+    /// still its checks), and the chain leads to one of <paramref name="roots"/> for server authentication. With
+    /// <paramref name="serverName"/>, the certificate must name it instead of the host dialled.
     /// </summary>
-    internal static bool IssuedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
+    internal static bool IssuedBy(X509Certificate2Collection roots, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors,
+        string? serverName = null)
     {
-        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
+        var tolerated = SslPolicyErrors.RemoteCertificateChainErrors | (serverName is null ? 0 : SslPolicyErrors.RemoteCertificateNameMismatch);
+        if (certificate is null || (errors & ~tolerated) != SslPolicyErrors.None) return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
@@ -64,6 +68,6 @@ public static class FaceMatchChannel
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));   // serverAuth
         if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
+        return chain.Build(leaf) && (serverName is null || leaf.MatchesHostname(serverName, allowWildcards: true, allowCommonName: false));
     }
 }

@@ -61,6 +61,13 @@ public sealed class FaceMatchClientOptions
     public X509Certificate2Collection? CaCertificates { get; init; }
 
     /// <summary>
+    /// The name the server's certificate must carry, when it is not the address's host: servers dialled by IP that
+    /// share one certificate for a service name (replicas behind a headless Service). Needs
+    /// <see cref="CaCertificates"/>, so that only the private CA's certificates can answer to that name.
+    /// </summary>
+    public string? ServerName { get; init; }
+
+    /// <summary>
     /// Allows an http:// address on another machine: the token and the images then cross the network in clear.
     /// Only for a network path that is protected some other way (the server's FACEMATCH_ALLOW_PLAINTEXT is its
     /// side of the same choice).
@@ -97,6 +104,10 @@ public sealed class FaceMatchClientOptions
                 nameof(Address));
         if (!tls && CaCertificates is { Count: > 0 })
             throw new ArgumentException("CaCertificates need an https Address", nameof(CaCertificates));
+        if (ServerName is not null && (ServerName.Length == 0 || Uri.CheckHostName(ServerName) != UriHostNameType.Dns))
+            throw new ArgumentException($"ServerName must be a DNS name, not '{ServerName}'", nameof(ServerName));
+        if (ServerName is not null && CaCertificates is not { Count: > 0 })
+            throw new ArgumentException("ServerName needs CaCertificates (a private CA) and an https Address", nameof(ServerName));
         if (Token is not null && (Token.Length == 0 || Token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
             throw new ArgumentException("Token must be non-empty, without spaces or control characters", nameof(Token));
         CheckTimeout(CallTimeout, nameof(CallTimeout));

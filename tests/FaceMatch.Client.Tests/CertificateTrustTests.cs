@@ -24,6 +24,16 @@ public sealed class CertificateTrustTests : IDisposable
         Assert.False(FaceMatchChannel.IssuedBy([_ours.Ca], _ours.Server, null, errors));
 
     [Fact]
+    public void With_a_server_name_the_certificate_must_carry_that_name_instead_of_the_host_dialled()
+    {
+        // Dialled by IP: the platform reports a name mismatch, which the expected name replaces.
+        const SslPolicyErrors dialledByIp = SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateChainErrors;
+        Assert.True(FaceMatchChannel.IssuedBy([_ours.Ca], _ours.Server, null, dialledByIp, serverName: "localhost"));
+        Assert.False(FaceMatchChannel.IssuedBy([_ours.Ca], _ours.Server, null, dialledByIp, serverName: "facematch-peers.default.svc"));
+        Assert.False(FaceMatchChannel.IssuedBy([_ours.Ca], _theirs.Server, null, dialledByIp, serverName: "localhost"));
+    }
+
+    [Fact]
     public void No_certificate_is_not_trusted() =>
         Assert.False(FaceMatchChannel.IssuedBy([_ours.Ca], null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
 

@@ -93,6 +93,18 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void A_server_name_needs_a_private_ca_and_must_be_a_dns_name()
+    {
+        using var pki = Support.TestPki.Create();
+        var roots = FaceMatchClientOptions.LoadCaCertificates(pki.CaPath);
+        Assert.Equal("ServerName", Assert.Throws<ArgumentException>(() => new FaceMatchClientOptions
+            { Address = new Uri("https://10.0.0.7:1"), ServerName = "facematch-peers.default.svc" }.Validate()).ParamName);
+        Assert.Equal("ServerName", Assert.Throws<ArgumentException>(() => new FaceMatchClientOptions
+            { Address = new Uri("https://10.0.0.7:1"), CaCertificates = roots, ServerName = "not a name" }.Validate()).ParamName);
+        new FaceMatchClientOptions { Address = new Uri("https://10.0.0.7:1"), CaCertificates = roots, ServerName = "facematch-peers.default.svc" }.Validate();
+    }
+
+    [Fact]
     public void A_ca_file_without_certificates_is_a_named_error()
     {
         var path = Path.GetTempFileName();

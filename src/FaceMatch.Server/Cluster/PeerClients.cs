@@ -43,6 +43,7 @@ public sealed class PeerClients(ShardingSettings settings, bool tls, bool allowP
         {
             Address = new Uri($"{(tls ? "https" : "http")}://{a}"),
             CaCertificates = _ca,
+            ServerName = tls ? settings.PeerTlsName : null,
             AllowPlaintext = allowPlaintext,
             Retry = new FaceMatchRetryOptions { MaxAttempts = 1 },
         });

@@ -24,6 +24,7 @@ public sealed record ShardingSettings
     public const string GalleryShardsVariable = "FACEMATCH_GALLERY_SHARDS";
     public const string PeerTokenFileVariable = "FACEMATCH_PEER_TOKEN_FILE";
     public const string PeerCaVariable = "FACEMATCH_PEER_CA_FILE";
+    public const string PeerTlsNameVariable = "FACEMATCH_PEER_TLS_NAME";
     public const string MemberTtlVariable = "FACEMATCH_MEMBER_TTL_SECONDS";
     public const int DefaultGalleryShards = 16;
     /// <summary>The shortest peer secret accepted: 128 bits of base64 or hex text, at least.</summary>
@@ -42,6 +43,11 @@ public sealed record ShardingSettings
     public string PeerToken { get; init; } = "";
     /// <summary>PEM file of the CA that issued the replicas' TLS certificates, when it is not a system root.</summary>
     public string? PeerCaFile { get; init; }
+    /// <summary>
+    /// The name every replica's certificate carries (e.g. the headless Service's), checked instead of the address
+    /// dialled: replicas reach each other by pod IP, which a shared certificate cannot name. Needs the peer CA.
+    /// </summary>
+    public string? PeerTlsName { get; init; }
     /// <summary>How long a replica that stopped heartbeating still counts as alive (and owns its shards).</summary>
     public TimeSpan MemberTtl { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How often a replica renews its heartbeat and re-reads the membership.</summary>
@@ -60,6 +66,11 @@ public sealed record ShardingSettings
         var peerService = SettingValue.Text(variables, PeerServiceVariable);
         if (membership == MembershipSource.Kubernetes && peerService is null)
             throw new ArgumentException($"{MembershipVariable}=kubernetes needs {PeerServiceVariable} (the headless Service's DNS name).");
+        var peerTlsName = SettingValue.Text(variables, PeerTlsNameVariable);
+        if (peerTlsName is not null && Uri.CheckHostName(peerTlsName) != UriHostNameType.Dns)
+            throw new ArgumentException($"{PeerTlsNameVariable}='{peerTlsName}' is not a DNS name.");
+        if (peerTlsName is not null && SettingValue.Text(variables, PeerCaVariable) is null)
+            throw new ArgumentException($"{PeerTlsNameVariable} needs {PeerCaVariable}: only the private CA's certificates may answer to that name.");
         return new ShardingSettings
         {
             Enabled = true,
@@ -71,6 +82,7 @@ public sealed record ShardingSettings
             PeerCaFile = SettingValue.Text(variables, PeerCaVariable) is { } ca
                 ? File.Exists(ca) ? ca : throw new ArgumentException($"{PeerCaVariable}={ca}: no such file.")
                 : null,
+            PeerTlsName = peerTlsName,
             MemberTtl = TimeSpan.FromSeconds(SettingValue.Int(variables, MemberTtlVariable, 5, 2, 300)),
         };
     }

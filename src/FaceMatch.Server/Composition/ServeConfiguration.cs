@@ -70,6 +70,7 @@ public static class ServeConfiguration
         ["Cluster:GalleryShards"] = Cluster.ShardingSettings.GalleryShardsVariable,
         ["Cluster:PeerTokenFile"] = Cluster.ShardingSettings.PeerTokenFileVariable,
         ["Cluster:PeerCaFile"] = Cluster.ShardingSettings.PeerCaVariable,
+        ["Cluster:PeerTlsName"] = Cluster.ShardingSettings.PeerTlsNameVariable,
         ["Cluster:MemberTtlSeconds"] = Cluster.ShardingSettings.MemberTtlVariable,
     };
 

@@ -65,6 +65,9 @@ public sealed class ShardingSettingsTests : IDisposable
         Assert.Contains(ShardingSettings.PeerServiceVariable, Error(new Hashtable { [ShardingSettings.PeerTokenFileVariable] = token, [ShardingSettings.MembershipVariable] = "kubernetes" }));
         Assert.Contains("is not store or kubernetes", Error(new Hashtable { [ShardingSettings.PeerTokenFileVariable] = token, [ShardingSettings.MembershipVariable] = "consul" }));
         Assert.Contains("is not host:port", Error(new Hashtable { [ShardingSettings.PeerTokenFileVariable] = token, [ShardingSettings.ReplicaAddressVariable] = "10.0.0.1" }));
+        Assert.Contains(ShardingSettings.PeerTlsNameVariable + " needs " + ShardingSettings.PeerCaVariable,
+            Error(new Hashtable { [ShardingSettings.PeerTokenFileVariable] = token, [ShardingSettings.PeerTlsNameVariable] = "facematch-peers.default.svc" }));
+        Assert.Contains("is not a DNS name", Error(new Hashtable { [ShardingSettings.PeerTokenFileVariable] = token, [ShardingSettings.PeerTlsNameVariable] = "a b" }));
         Assert.Contains(ShardingSettings.ReplicaAddressVariable + " is required", Error(new Hashtable
         {
             [ShardingSettings.PeerTokenFileVariable] = token, ["FACEMATCH_BIND"] = "0.0.0.0", ["FACEMATCH_ALLOW_PLAINTEXT"] = "true",
