@@ -10,7 +10,21 @@ public sealed class StoreConfigurationTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private HostSettings Load(Hashtable environment) => ServeConfiguration.Load(environment, "/data", "/models", _dir);
+    // A cluster replica also needs the peers' secret (sharded galleries); these tests are about the store's settings.
+    private HostSettings Load(Hashtable environment)
+    {
+        if (!environment.ContainsKey(FaceMatch.Server.Cluster.ShardingSettings.PeerTokenFileVariable))
+            environment[FaceMatch.Server.Cluster.ShardingSettings.PeerTokenFileVariable] = PeerTokenFile();
+        return ServeConfiguration.Load(environment, "/data", "/models", _dir);
+    }
+
+    private string PeerTokenFile()
+    {
+        var path = Path.Combine(_dir, "peer.token");
+        File.WriteAllText(path, "0123456789abcdef0123456789abcdef\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
 
     private string PasswordFile(UnixFileMode mode, string content = "s3cret\n")
     {

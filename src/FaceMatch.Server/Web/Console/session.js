@@ -194,8 +194,12 @@
       let ended = false;
       for (;;) {
         if (!ended && sent < MAX_FRAMES && socket.readyState === WebSocket.OPEN) {
-          socket.send(await frameMessage(await grabFrame(), performance.now()));
-          sent++;
+          const frame = await frameMessage(await grabFrame(), performance.now());
+          // The server may have ended the session (enough good frames) while the frame was being encoded.
+          if (socket.readyState === WebSocket.OPEN) {
+            socket.send(frame);
+            sent++;
+          }
         } else if (!ended && socket.readyState === WebSocket.OPEN) {
           socket.send(JSON.stringify({ end: {} }));
           ended = true;
