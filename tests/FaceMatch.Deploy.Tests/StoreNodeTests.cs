@@ -70,11 +70,20 @@ public sealed class StoreNodeTests
                 Assert.True(await job.WaitForExitAsync(TimeSpan.FromMinutes(2)) == 0, $"bootstrap run {run} failed: {job.Log}");
                 Assert.Contains("store cluster ok", job.Log);
 
-                var info = await nodes[0].CliAsync(authenticated: true, "cluster", "info");
+                // The job ends once every primary has its replica; node 0 may learn of the last node by gossip a
+                // moment later, so its view is read until it has them all (or a generous deadline passes).
+                string info = "";
+                List<string> roles = [];
+                for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(250))
+                {
+                    info = await nodes[0].CliAsync(authenticated: true, "cluster", "info");
+                    roles = (await nodes[0].CliAsync(authenticated: true, "cluster", "nodes")).Split('\n').Select(l => l.Split(' ')[2]).ToList();
+                    if ((info.Contains($"cluster_known_nodes:{nodes.Count}") && roles.Count(r => r.Contains("slave", StringComparison.Ordinal)) == 3)
+                        || DateTime.UtcNow > deadline) break;
+                }
                 Assert.Contains("cluster_state:ok", info);
                 Assert.Contains("cluster_size:3", info);
                 Assert.Contains($"cluster_known_nodes:{nodes.Count}", info);
-                var roles = (await nodes[0].CliAsync(authenticated: true, "cluster", "nodes")).Split('\n').Select(l => l.Split(' ')[2]).ToList();
                 Assert.Equal(3, roles.Count(r => r.Contains("master", StringComparison.Ordinal)));
                 Assert.Equal(3, roles.Count(r => r.Contains("slave", StringComparison.Ordinal)));
             }
