@@ -102,6 +102,79 @@ public unsafe class BatchedKernelTests
         }
     }
 
+    [Fact]
+    public void Panels_score_each_pair_as_one_fused_multiply_add_chain_and_match_the_reference()
+    {
+        // Rows that fill 16-row groups and panels exactly, and every partial case; 1, 8 and 11 queries (a partial group).
+        int[] rowCounts = [1, 5, 16, 17, 47, 48, 49, 100];
+        int[] queryCounts = [1, 8, 11];
+        var precisions = new[] { VectorPrecision.Float32, VectorPrecision.Float16 }
+            .Where(p => PanelKernels.Supports(p, KernelPath.Vector512)).ToArray();
+        if (precisions.Length == 0) Console.WriteLine("packed panels NOT RUN: this CPU has no AVX-512");
+        var rng = new Random(300);
+        foreach (var precision in precisions)
+        foreach (int dim in Dimensions)
+        foreach (int rows in rowCounts)
+        foreach (int count in queryCounts)
+        {
+            var stored = Enumerable.Range(0, rows).Select(_ => TestVectors.Unit(rng, dim)).ToArray();
+            var probes = Enumerable.Range(0, count).Select(_ => TestVectors.Unit(rng, dim)).ToArray();
+            var scorer = BlockScorer.For(precision, KernelPath.Vector512);
+            var store = new RowStore(dim, rows, precision, keepFloat32: false);
+            try
+            {
+                for (int r = 0; r < rows; r++) store.Append($"r{r}", stored[r]);
+                var m = store.Matrix(precision)!.Value;
+                using var queries = new PreparedQueries(probes.SelectMany(p => p).ToArray(), count, dim, precision, scorer);
+                int depth = queries.Steps * scorer.ElementsPerStep;
+                int panelCount = (rows + PanelKernels.PanelRows - 1) / PanelKernels.PanelRows;
+                int pitch = panelCount * PanelKernels.PanelRows;
+                // Garbage first: the packing must write every element of every panel, zeros past the last row.
+                var panels = Enumerable.Repeat(float.NaN, pitch * depth).ToArray();
+                var group = new float[depth * PanelKernels.TileQueries];
+                var scores = new float[PanelKernels.TileQueries * pitch];
+                fixed (float* pp = panels, g = group, sc = scores)
+                {
+                    PanelKernels.Pack(precision, m.Data, m.Stride, rows, depth, pp);
+                    for (int first = 0; first < count; first += PanelKernels.TileQueries)
+                    {
+                        int live = Math.Min(PanelKernels.TileQueries, count - first);
+                        PanelKernels.PackQueries(queries.Query(first), queries.Pitch, live, depth, g);
+                        for (int p = 0; p < panelCount; p++)
+                            PanelKernels.Tile(pp + p * PanelKernels.PanelRows * depth, g, depth, sc + p * PanelKernels.PanelRows, pitch, m.Data);
+                        for (int j = 0; j < PanelKernels.TileQueries; j++)
+                        for (int r = 0; r < pitch; r++)
+                        {
+                            string where = $"{precision} d={dim} rows={rows} queries={count} q={first + j} r={r}";
+                            float got = scores[j * pitch + r];
+                            if (j >= live || r >= rows)
+                            {
+                                Assert.True(got == 0f, $"{where}: padding scored {got}");
+                                continue;
+                            }
+                            // Element by element in order, one rounding per step: what lane r of the accumulator does.
+                            byte* row = m.Data + r * m.Stride;
+                            var query = (float*)queries.Query(first + j);
+                            float chain = 0f;
+                            for (int k = 0; k < depth; k++)
+                            {
+                                float x = precision == VectorPrecision.Float32 ? ((float*)row)[k] : Float16Bits.Widen(((short*)row)[k]);
+                                chain = MathF.FusedMultiplyAdd(x, query[k], chain);
+                            }
+                            Assert.True(BitConverter.SingleToInt32Bits(chain) == BitConverter.SingleToInt32Bits(got), $"{where}: {got} vs chain {chain}");
+                            var (expected, magnitude) = Reference(precision, stored[r], probes[first + j]);
+                            Assert.True(Math.Abs(got - expected) <= 1e-5 * magnitude + 1e-7, $"{where}: {got} vs {expected}");
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                store.Release();
+            }
+        }
+    }
+
     /// <summary>The dot product of what the store holds for <paramref name="row"/> with what the query holds.</summary>
     private static (double Value, double Magnitude) Reference(VectorPrecision precision, float[] row, float[] probe)
     {

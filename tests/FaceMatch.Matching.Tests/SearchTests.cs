@@ -202,7 +202,7 @@ public class SearchTests
 
     [Theory]
     [MemberData(nameof(PrecisionPaths))]
-    public void A_batch_gives_exactly_what_single_searches_give(VectorPrecision precision, KernelPath path)
+    public void A_tiled_batch_gives_exactly_what_single_searches_give(VectorPrecision precision, KernelPath path)
     {
         // 1201 rows: the last block ends in a partial register tile.
         var (gallery, _) = Build(1201, 96, seed: 51, precision);
@@ -212,12 +212,108 @@ public class SearchTests
         {
             var queries = Enumerable.Range(0, batch).SelectMany(_ => TestVectors.Gaussian(rng, 96)).ToArray();
             foreach (var options in new[] { new SearchOptions(), Partitioned, new SearchOptions { Strategy = SearchStrategy.CompressedOnly } }
-                         .Select(o => o with { Kernel = path }))
+                         .Select(o => o with { Kernel = path, BatchKernel = BatchKernel.Tiles }))
             {
                 var batched = gallery.SearchBatch(queries, batch, 10, options);
                 for (int q = 0; q < batch; q++)
                     Assert.Equal(gallery.Search(queries.AsSpan(q * 96, 96), 10, options), batched[q]);
             }
+        }
+    }
+
+    /// <summary>The (precision, path) pairs that have packed panels on this CPU (none without AVX-512).</summary>
+    public static IEnumerable<object[]> PanelPaths() =>
+        from precision in new[] { VectorPrecision.Float32, VectorPrecision.Float16 }
+        from path in KernelSupport.SupportedPaths(precision)
+        where KernelSupport.SupportsPanels(precision, path)
+        select new object[] { precision, path };
+
+    [Fact]
+    public void Panels_are_used_for_large_float_batches_on_AVX512_and_refused_where_they_do_not_exist()
+    {
+        foreach (var precision in Enum.GetValues<VectorPrecision>())
+        foreach (var path in KernelSupport.SupportedPaths(precision))
+        {
+            bool panels = KernelSupport.SupportsPanels(precision, path);
+            Assert.Equal(panels ? BatchKernel.Panels : BatchKernel.Tiles,
+                KernelSupport.ResolveBatch(BatchKernel.Auto, precision, path, KernelSupport.PanelMinBatch));
+            Assert.Equal(BatchKernel.Tiles, KernelSupport.ResolveBatch(BatchKernel.Auto, precision, path, KernelSupport.PanelMinBatch - 1));
+            Assert.Equal(BatchKernel.Tiles, KernelSupport.ResolveBatch(BatchKernel.Tiles, precision, path, 200));
+            if (panels) Assert.Equal(BatchKernel.Panels, KernelSupport.ResolveBatch(BatchKernel.Panels, precision, path, 1));
+            else Assert.Throws<NotSupportedException>(() => KernelSupport.ResolveBatch(BatchKernel.Panels, precision, path, 200));
+        }
+        if (!PanelPaths().Any()) Console.WriteLine("packed panels NOT RUN: this CPU has no AVX-512");
+    }
+
+    [Theory]
+    [MemberData(nameof(PanelPaths))]
+    public void A_panel_batch_agrees_with_single_searches_up_to_float_rounding(VectorPrecision precision, KernelPath path)
+    {
+        // 1201 rows: several panels and blocks, the last panel partly filled; 3 partitions cut inside blocks.
+        const int dim = 96;
+        var (gallery, _) = Build(1201, dim, seed: 53, precision);
+        using var __ = gallery;
+        var rng = new Random(54);
+        foreach (int batch in new[] { 1, 7, 8, 9, 17, 40 })
+        {
+            var queries = Enumerable.Range(0, batch).SelectMany(_ => TestVectors.Gaussian(rng, dim)).ToArray();
+            foreach (var options in new[] { new SearchOptions(), Partitioned })
+            {
+                var single = options with { Kernel = path, Strategy = SearchStrategy.CompressedOnly, BatchKernel = BatchKernel.Tiles };
+                var batched = gallery.SearchBatch(queries, batch, 10, single with { BatchKernel = BatchKernel.Panels });
+                for (int q = 0; q < batch; q++)
+                    AssertSameUpToRounding(gallery.Search(queries.AsSpan(q * dim, dim), 10, single), batched[q], $"batch {batch} q={q}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PanelPaths))]
+    public void Ties_in_a_panel_batch_go_to_the_earlier_enrolment(VectorPrecision precision, KernelPath path)
+    {
+        // A panel scores a pair the same bits wherever its row sits, so identical rows tie exactly.
+        const int dim = 48;
+        var rng = new Random(22);
+        using var gallery = new Gallery(new GalleryOptions { Dimension = dim, Precision = precision, BackgroundCompaction = false });
+        var twin = TestVectors.Gaussian(rng, dim);
+        var twinRows = new[] { 0, 1, 47, 402, 799 };
+        for (int i = 0; i < 800; i++)
+            gallery.Upsert($"r{i}", twinRows.Contains(i) ? twin : TestVectors.Gaussian(rng, dim));
+        var queries = Enumerable.Range(0, 16).SelectMany(i => i % 2 == 0 ? twin : TestVectors.Gaussian(rng, dim)).ToArray();
+        foreach (var threads in new[] { 1, 4 })
+        {
+            var options = new SearchOptions
+            {
+                Kernel = path, Threads = threads, MinRowsPerThread = 50, Strategy = SearchStrategy.CompressedOnly, BatchKernel = BatchKernel.Panels,
+            };
+            var results = gallery.SearchBatch(queries, 16, 4, options);
+            for (int q = 0; q < 16; q += 2)
+            {
+                Assert.Equal(["r0", "r1", "r47", "r402"], results[q].Select(m => m.Id));
+                Assert.All(results[q], m => Assert.Equal(results[q][0].Score, m.Score));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The same top-k as the single-query search but for float rounding: every rank's score within 1e-5, and an id
+    /// may differ only where two scores are that close (a near-tie the two summation orders can resolve differently).
+    /// </summary>
+    private static void AssertSameUpToRounding(IReadOnlyList<Match> expected, IReadOnlyList<Match> actual, string where)
+    {
+        const float eps = 1e-5f;
+        Assert.Equal(expected.Count, actual.Count);
+        var expectedScores = expected.ToDictionary(m => m.Id, m => m.Score);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.True(Math.Abs(expected[i].Score - actual[i].Score) <= eps, $"{where} rank {i}: {actual[i].Score} vs {expected[i].Score}");
+            if (actual[i].Id == expected[i].Id) continue;
+            // A swap: the id's single-query score (if it made that list) is a near-tie of this rank's.
+            float boundary = expected[^1].Score;
+            bool nearTie = expectedScores.TryGetValue(actual[i].Id, out var s)
+                ? Math.Abs(s - actual[i].Score) <= eps
+                : Math.Abs(actual[i].Score - boundary) <= eps;
+            Assert.True(nearTie, $"{where} rank {i}: {actual[i].Id} ({actual[i].Score}) vs {expected[i].Id} ({expected[i].Score})");
         }
     }
 
@@ -238,11 +334,18 @@ public class SearchTests
         var strategies = precision == VectorPrecision.Float32
             ? new[] { (SearchStrategy.Exact, 1e-5) }
             : new[] { (SearchStrategy.CompressedOnly, precision == VectorPrecision.Float16 ? 2e-3 : 0.03), (SearchStrategy.TwoStage, 1e-5) };
+        // Panels where they exist for this path (the scan's precision is float32 for Exact and the re-rank).
+        var batchKernels = (VectorPrecision scanned) => KernelSupport.SupportsPanels(scanned, path)
+            ? new[] { BatchKernel.Tiles, BatchKernel.Panels } : new[] { BatchKernel.Tiles };
         foreach (var (strategy, tolerance) in strategies)
+        foreach (var batchKernel in batchKernels(strategy == SearchStrategy.Exact ? VectorPrecision.Float32 : precision))
         {
             foreach (var threads in new[] { 1, 3 })
             {
-                var options = new SearchOptions { Kernel = path, Strategy = strategy, Threads = threads, MinRowsPerThread = 256 };
+                var options = new SearchOptions
+                {
+                    Kernel = path, BatchKernel = batchKernel, Strategy = strategy, Threads = threads, MinRowsPerThread = 256,
+                };
                 var results = gallery.SearchBatch(queries.SelectMany(q => q).ToArray(), batch, k, options);
                 for (int q = 0; q < batch; q++)
                 {

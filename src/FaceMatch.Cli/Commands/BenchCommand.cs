@@ -40,6 +40,7 @@ internal static class BenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Scanned element type: f32, f16 or i8.", DefaultValueFactory = _ => "f32" };
         dtype.AcceptOnlyFromAmong("f32", "f16", "i8");
         var kernel = new Option<KernelPath>("--kernel") { Description = "Kernel path (Auto, Scalar, Vector128, Vector256, Vector512, AvxVnni256, Avx512Vnni).", DefaultValueFactory = _ => KernelPath.Auto };
+        var batchKernel = new Option<BatchKernel>("--batch-kernel") { Description = "How a batch is scored: Auto, Tiles (4 x 4, bit-identical to single queries) or Panels (packed, float32/float16 on AVX-512).", DefaultValueFactory = _ => BatchKernel.Auto };
         var strategy = new Option<SearchStrategy?>("--strategy") { Description = "Exact, CompressedOnly or TwoStage (default: f32 Exact, f16 CompressedOnly, i8 TwoStage)." };
         var rerank = new Option<int>("--rerank-depth") { Description = "Two-stage candidates per query (0 = max(4k, 32)).", DefaultValueFactory = _ => 0 };
         var probe = new Option<string>("--probe") { Description = "Timed queries: random directions or genuine (enrolled vector + noise).", DefaultValueFactory = _ => "random" };
@@ -50,7 +51,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
 
         var command = new Command("match", "Time 1:N top-k search over a seeded random L2-normalised gallery.");
-        foreach (var o in new Option[] { n, dim, queries, threads, dtype, batch, k, seed, kernel, strategy, rerank, probe, agreement, warmup, warmupSeconds, json })
+        foreach (var o in new Option[] { n, dim, queries, threads, dtype, batch, k, seed, kernel, batchKernel, strategy, rerank, probe, agreement, warmup, warmupSeconds, json })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
@@ -58,6 +59,7 @@ internal static class BenchCommand
             {
                 N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Threads = parse.GetValue(threads),
                 Batch = parse.GetValue(batch), K = parse.GetValue(k), Seed = parse.GetValue(seed), Kernel = parse.GetValue(kernel),
+                BatchKernel = parse.GetValue(batchKernel),
                 Precision = parse.GetValue(dtype) switch { "f16" => VectorPrecision.Float16, "i8" => VectorPrecision.Int8, _ => VectorPrecision.Float32 },
                 Strategy = parse.GetValue(strategy), RerankDepth = Math.Max(0, parse.GetValue(rerank)), Probe = parse.GetValue(probe) ?? "random",
                 AgreementQueries = Math.Max(0, parse.GetValue(agreement)), WarmupPasses = Math.Max(0, parse.GetValue(warmup)),

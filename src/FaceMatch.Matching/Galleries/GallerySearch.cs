@@ -66,7 +66,8 @@ internal static unsafe class GallerySearch
         var scorer = BlockScorer.For(precision, KernelFor(options.Kernel, precision, strict: true));
         using var queries = new PreparedQueries(normalized, queryCount, store.Dimension, precision, scorer);
         int threads = Math.Max(1, Math.Min(options.Threads, rows / options.MinRowsPerThread));
-        return ScanEngine.Run(matrix, rows, queries, store.DeadFlags, k, minScore, threads);
+        bool panels = KernelSupport.ResolveBatch(options.BatchKernel, precision, scorer.Path, queryCount) == BatchKernel.Panels;
+        return ScanEngine.Run(matrix, rows, queries, store.DeadFlags, k, minScore, threads, panels);
     }
 
     private static (float, int)[][] Rerank(RowStore store, float[] normalized, int queryCount, (float Score, int Row)[][] candidates,

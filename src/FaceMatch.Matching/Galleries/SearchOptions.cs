@@ -45,6 +45,9 @@ public sealed record SearchOptions
     /// <summary>Kernel path for the scan (Auto = fastest supported). Forcing one is for tests and benchmarks.</summary>
     public KernelPath Kernel { get; init; } = KernelPath.Auto;
 
+    /// <summary>How a batch is scored (Auto: packed panels for large float batches on AVX-512). Forcing one is for tests and benchmarks.</summary>
+    public BatchKernel BatchKernel { get; init; } = BatchKernel.Auto;
+
     public SearchStrategy Strategy { get; init; } = SearchStrategy.Default;
 
     /// <summary>Two-stage candidates per query; 0 = max(4k, 32).</summary>

@@ -38,3 +38,23 @@ public enum VectorPrecision
     /// <summary>int8 with one symmetric float scale per vector (values in [-127, 127]).</summary>
     Int8 = 2,
 }
+
+/// <summary>
+/// How a scan scores a batch of queries. Forcing one is for tests and benchmarks; <see cref="Auto"/> is what a
+/// search should use.
+/// </summary>
+public enum BatchKernel
+{
+    /// <summary>
+    /// <see cref="Panels"/> for float32/float16 scans on the 512-bit path with at least 16 queries (where packing pays
+    /// off), <see cref="Tiles"/> otherwise.
+    /// </summary>
+    Auto = 0,
+    /// <summary>4 x 4 register tiles: every score bit-for-bit the score of the same query searched alone.</summary>
+    Tiles = 1,
+    /// <summary>
+    /// Packed panels, the matrix-multiply microkernel (float32/float16 on AVX-512 only; refused elsewhere): the fastest
+    /// for large batches; a score may differ from the single-query score by float rounding.
+    /// </summary>
+    Panels = 2,
+}

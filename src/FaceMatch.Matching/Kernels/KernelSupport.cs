@@ -65,6 +65,30 @@ public static class KernelSupport
         return requested;
     }
 
+    /// <summary>Below this many queries packing panels costs more than the microkernel saves (see docs/matching.md).</summary>
+    public const int PanelMinBatch = 16;
+
+    /// <summary>Whether packed panels exist for scans of <paramref name="precision"/> on <paramref name="path"/> here.</summary>
+    public static bool SupportsPanels(VectorPrecision precision, KernelPath path) => PanelKernels.Supports(precision, path);
+
+    /// <summary>
+    /// How a scan of <paramref name="queryCount"/> queries on a resolved <paramref name="path"/> is scored:
+    /// <see cref="BatchKernel.Tiles"/> or <see cref="BatchKernel.Panels"/>. A forced Panels where they do not exist is
+    /// refused with the reason.
+    /// </summary>
+    public static BatchKernel ResolveBatch(BatchKernel requested, VectorPrecision precision, KernelPath path, int queryCount)
+    {
+        bool panels = PanelKernels.Supports(precision, path);
+        return requested switch
+        {
+            BatchKernel.Auto => panels && queryCount >= PanelMinBatch ? BatchKernel.Panels : BatchKernel.Tiles,
+            BatchKernel.Tiles => BatchKernel.Tiles,
+            BatchKernel.Panels => panels ? BatchKernel.Panels
+                : throw new NotSupportedException($"packed panels exist for float32/float16 on the Vector512 path (AVX-512) only, not {precision} on {path}"),
+            _ => throw new ArgumentOutOfRangeException(nameof(requested), requested, "unknown batch kernel"),
+        };
+    }
+
     /// <summary>The supported concrete paths for <paramref name="precision"/>.</summary>
     public static IReadOnlyList<KernelPath> SupportedPaths(VectorPrecision precision) =>
         AllPaths.Where(p => IsSupported(p, precision)).ToArray();

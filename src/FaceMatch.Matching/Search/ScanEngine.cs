@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using FaceMatch.Matching.Kernels;
 using FaceMatch.Matching.Storage;
 
@@ -11,7 +12,8 @@ namespace FaceMatch.Matching.Search;
 /// bounded top-k heap. Rows are cut into contiguous partitions, one per thread, each with private heaps merged
 /// at the end. Within a partition the rows go by in blocks small enough to stay in L2; every group of four
 /// queries scores the block with one kernel call, so a batch of B queries reads each row from memory once,
-/// not B times.
+/// not B times. Large float batches on AVX-512 go through packed panels instead (<see cref="PanelKernels"/>): each
+/// block is packed once, k-major, and every group of eight queries runs the matrix-multiply microkernel over it.
 /// </summary>
 internal static unsafe class ScanEngine
 {
@@ -19,12 +21,15 @@ internal static unsafe class ScanEngine
     private const int BlockBytes = 256 * 1024;
     private const int MaxBlockRows = 1024;
 
+    /// <summary>Packed block target: its panels and the query groups stay in L2 (1 MB on this Zen 5) together.</summary>
+    private const int PanelBlockBytes = 384 * 1024;
+
     /// <summary>
     /// Scans and returns, per query, up to <paramref name="k"/> (score, row) pairs best first. Scores are the
     /// matrix's own (exact for float32, approximate for float16/int8). Tombstoned rows never enter a heap.
     /// </summary>
     public static (float Score, int Row)[][] Run(in ScanMatrix matrix, int rowCount, PreparedQueries queries,
-        byte[] deadFlags, int k, float minScore, int threads)
+        byte[] deadFlags, int k, float minScore, int threads, bool panels = false)
     {
         // The caller decides how many threads are worth it; never more partitions than blocks of 64 rows.
         int partitions = Math.Max(1, Math.Min(threads, (rowCount + 63) / 64));
@@ -35,14 +40,17 @@ internal static unsafe class ScanEngine
             for (int q = 0; q < queries.Count; q++) heaps[p][q] = new TopK(k, minScore);
         }
 
-        int blockRows = BlockRows(matrix.Stride);
+        int depth = queries.Steps * queries.Scorer.ElementsPerStep;
+        int blockRows = panels ? PanelBlockRows(depth) : BlockRows(matrix.Stride);
+        using var groups = panels ? PackQueryGroups(queries, depth) : null;
         // Partition boundaries on block multiples keep each thread's blocks aligned the same way as a single scan's.
         int perPartition = (rowCount + partitions - 1) / partitions;
         perPartition = (perPartition + blockRows - 1) / blockRows * blockRows;
 
         if (partitions == 1)
         {
-            ScanRange(matrix, 0, rowCount, queries, heaps[0], deadFlags, blockRows);
+            if (groups != null) ScanRangePanels(matrix, 0, rowCount, queries, groups, depth, heaps[0], deadFlags, blockRows);
+            else ScanRange(matrix, 0, rowCount, queries, heaps[0], deadFlags, blockRows);
         }
         else
         {
@@ -51,7 +59,9 @@ internal static unsafe class ScanEngine
             {
                 int start = Math.Min(rowCount, p * perPartition);
                 int end = Math.Min(rowCount, start + perPartition);
-                if (start < end) ScanRange(m, start, end, queries, heaps[p], deadFlags, blockRows);
+                if (start >= end) return;
+                if (groups != null) ScanRangePanels(m, start, end, queries, groups, depth, heaps[p], deadFlags, blockRows);
+                else ScanRange(m, start, end, queries, heaps[p], deadFlags, blockRows);
             });
         }
 
@@ -67,6 +77,70 @@ internal static unsafe class ScanEngine
     }
 
     public static int BlockRows(int stride) => Math.Clamp(BlockBytes / stride, 16, MaxBlockRows) & ~3;
+
+    private static int PanelBlockRows(int depth) =>
+        Math.Clamp(PanelBlockBytes / (depth * sizeof(float)) / PanelKernels.PanelRows, 1, MaxBlockRows / PanelKernels.PanelRows)
+        * PanelKernels.PanelRows;
+
+    /// <summary>The batch as k-major groups of eight queries, the layout the microkernel broadcasts from.</summary>
+    private static AlignedBuffer PackQueryGroups(PreparedQueries queries, int depth)
+    {
+        int groups = (queries.Count + PanelKernels.TileQueries - 1) / PanelKernels.TileQueries;
+        nint groupFloats = (nint)depth * PanelKernels.TileQueries;
+        var buffer = new AlignedBuffer(groups * groupFloats * sizeof(float));
+        for (int g = 0; g < groups; g++)
+        {
+            int first = g * PanelKernels.TileQueries;
+            PanelKernels.PackQueries(queries.Query(first), queries.Pitch, Math.Min(PanelKernels.TileQueries, queries.Count - first),
+                depth, (float*)buffer.Data + g * groupFloats);
+        }
+        return buffer;
+    }
+
+    /// <summary>
+    /// One partition through packed panels: each block is packed once (its rows read from memory once per batch, the
+    /// next block prefetched into L2 while this one is scored), then every query group runs the microkernel over
+    /// all its panels and offers its eight queries' scores.
+    /// </summary>
+    private static void ScanRangePanels(in ScanMatrix matrix, int start, int end, PreparedQueries queries, AlignedBuffer groups,
+        int depth, TopK[] heaps, byte[] deadFlags, int blockRows)
+    {
+        const int width = PanelKernels.PanelRows, tile = PanelKernels.TileQueries;
+        nint stride = matrix.Stride;
+        int nq = queries.Count;
+        int groupCount = (nq + tile - 1) / tile;
+        nint panelFloats = (nint)depth * width;
+        int rowsHere = Math.Min(blockRows, (end - start + width - 1) / width * width);
+        // Per partition, for this scan only: bounded by the block size whatever the gallery or batch.
+        using var panelBuffer = new AlignedBuffer(rowsHere * (nint)depth * sizeof(float));
+        float* panels = (float*)panelBuffer.Data;
+        float* queryGroups = (float*)groups.Data;
+        float* scores = stackalloc float[tile * blockRows];
+        for (int b = start; b < end; b += blockRows)
+        {
+            int n = Math.Min(blockRows, end - b);
+            PanelKernels.Pack(queries.Precision, matrix.Data + b * stride, stride, n, depth, panels);
+            int panelCount = (n + width - 1) / width;
+
+            // The next block's lines into L2, depth / 8 lines per tile call, so the packing then reads them from there;
+            // once past its end the calls re-touch this block's rows (cached: harmless).
+            byte* next = matrix.Data + (b + n) * stride;
+            nint nextBytes = b + n < end ? Math.Min(blockRows, end - b - n) * stride : 0;
+            nint perCall = depth / PanelKernels.ElementsPerPrefetch * 64, at = 0;
+            byte* here = matrix.Data + b * stride;
+
+            for (int g = 0; g < groupCount; g++)
+            {
+                float* group = queryGroups + g * (nint)depth * tile;
+                for (int p = 0; p < panelCount; p++, at += perCall)
+                    PanelKernels.Tile(panels + p * panelFloats, group, depth, scores + p * width, blockRows,
+                        at + perCall <= nextBytes ? next + at : here);
+                int first = g * tile;
+                for (int j = 0, live = Math.Min(tile, nq - first); j < live; j++)
+                    Collect(heaps[first + j], scores + j * blockRows, b, n, matrix.Scales, queries, first + j, deadFlags);
+            }
+        }
+    }
 
     private static void ScanRange(in ScanMatrix matrix, int start, int end, PreparedQueries queries, TopK[] heaps,
         byte[] deadFlags, int blockRows)
