@@ -76,7 +76,7 @@ def run_ours(cmd, args, dtype):
                   "--batch", str(args.batch), "--queries", str(args.queries), "--k", str(args.k), "--dtype", dtype,
                   # f32 only when the batch goes through packed panels (their scores round differently from a single
                   # query's, so top-1 is checked against the single-query scan); the bench skips it otherwise.
-                  "--agreement-queries", str(args.agreement_queries if dtype != "f32" or args.batch >= 16 else 0)]
+                  "--agreement-queries", str(args.agreement_queries if dtype != "f32" or args.batch >= 32 else 0)]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 

@@ -46,7 +46,7 @@ public enum VectorPrecision
 public enum BatchKernel
 {
     /// <summary>
-    /// <see cref="Panels"/> for float32/float16 scans on the 512-bit path with at least 16 queries (where packing pays
+    /// <see cref="Panels"/> for float32/float16 scans on the 512-bit path with at least 32 queries (where packing pays
     /// off), <see cref="Tiles"/> otherwise.
     /// </summary>
     Auto = 0,

@@ -66,7 +66,7 @@ public static class KernelSupport
     }
 
     /// <summary>Below this many queries packing panels costs more than the microkernel saves (see docs/matching.md).</summary>
-    public const int PanelMinBatch = 16;
+    public const int PanelMinBatch = 32;
 
     /// <summary>Whether packed panels exist for scans of <paramref name="precision"/> on <paramref name="path"/> here.</summary>
     public static bool SupportsPanels(VectorPrecision precision, KernelPath path) => PanelKernels.Supports(precision, path);
