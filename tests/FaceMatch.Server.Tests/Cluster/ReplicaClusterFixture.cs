@@ -26,6 +26,7 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
     public const int Shards = 8;
     public const int MemberTtlSeconds = 3;
     private readonly List<GrpcChannel> _channels = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<object>>> _shared = new();
 
     public ClusterDeployment Deployment { get; private set; } = null!;
     public string AdminTokenValue => Deployment.AdminTokenValue;
@@ -58,6 +59,13 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// What several tests of a class build once and then only read (say the same templates enrolled in the cluster and
+    /// in the single process): the first caller creates it, the others wait for it.
+    /// </summary>
+    public async Task<T> SharedAsync<T>(string name, Func<Task<T>> create) where T : class =>
+        (T)await _shared.GetOrAdd(name, _ => new Lazy<Task<object>>(async () => await create())).Value;
 
     public GrpcChannel Channel(ServeProcess serve)
     {
