@@ -4,7 +4,13 @@ using FaceMatch.Server.Sessions;
 using FaceMatch.Server.Tests.Service;
 using FaceMatch.Server.Tests.Support;
 using Grpc.Core;
+using FaceMatch.Vault;
+using FaceMatch.Vault.Storage.Cluster;
 using FaceMatchClient = FaceMatch.Api.V1.FaceMatch.FaceMatchClient;
+using GalleryStorage = FaceMatch.Api.V1.GalleryStorage;
+using LivenessMode = FaceMatch.Api.V1.LivenessMode;
+using Policy = FaceMatch.Api.V1.Policy;
+using VaultGalleryStorage = FaceMatch.Vault.Tenants.GalleryStorage;
 
 namespace FaceMatch.Server.Tests.Cluster;
 
@@ -218,6 +224,99 @@ public sealed class ShardedIdentifyTests(ReplicaClusterFixture cluster, Xunit.Ab
                 TenantId = mirrored.ClusterTenant, Policy = new Policy { Liveness = LivenessMode.Advisory, MatchThreshold = 0.01f },
             }, ServiceFixture.As(cluster.AdminTokenValue));
         }
+    }
+
+    [Fact]
+    public async Task A_gallery_storage_change_whose_notice_never_came_still_gives_exact_answers_and_the_owners_rebuild()
+    {
+        var mirrored = await MirroredAsync();
+        var replicas = cluster.Replicas.Select(r => new FaceMatchClient(cluster.Channel(r))).ToList();
+        var single = new FaceMatchClient(cluster.Channel(cluster.Single));
+        var probe = Photos.First(p => mirrored.PhotoOfCluster.ContainsValue(p));
+        var expected = (await IdentifyAsync(single, mirrored.SingleToken, probe)).Select(c => (Photo: mirrored.PhotoOfSingle[c.TemplateId], c.Score)).ToList();
+        var admin = new Admin.AdminClient(cluster.Channel(cluster.Replicas[0]));
+        var asAdmin = ServiceFixture.As(cluster.AdminTokenValue);
+        var directory = Directory.CreateTempSubdirectory("facematch-side-vault-");
+        try
+        {
+            // int8 through the API: every owner rebuilds its shards from the notice.
+            await admin.SetPolicyAsync(new SetPolicyRequest
+            {
+                TenantId = mirrored.ClusterTenant,
+                Policy = new Policy { Liveness = LivenessMode.Advisory, MatchThreshold = 0.01f, GalleryStorage = GalleryStorage.Int8 },
+            }, asAdmin);
+            await PollAsync(async () => (await HeldShardsAsync(mirrored.ClusterTenant, GalleryStorage.Int8)).All(s => s.Approximate),
+                TimeSpan.FromSeconds(30), "every held shard in int8");
+
+            // Then float32 written straight into the store, as by a replica that died before it published the notice:
+            // no owner is told, their shards stay int8 until a search shows them the policy.
+            await using (var side = await FaceMatchVault.OpenAsync(new VaultOptions
+            {
+                DataDirectory = directory.FullName,
+                MasterKeyBase64 = cluster.Deployment.MasterKeyBase64,
+                UseEnvironmentMasterKey = false,
+                Cluster = new ClusterStoreSettings
+                {
+                    Endpoints = cluster.Deployment.Store.Endpoints.Split(','),
+                    Password = ClusterStoreSettings.ReadPasswordFile(cluster.Deployment.Store.PasswordFile),
+                },
+            }))
+            {
+                var policy = side.Tenants.Get(mirrored.ClusterTenant)!.Policy;
+                await side.Tenants.SetPolicyAsync(mirrored.ClusterTenant, policy with { GalleryStorage = VaultGalleryStorage.Float32 });
+            }
+            // Every replica's Identify at once: the order and the exact scores of one process, from int8 shards.
+            var answers = await Task.WhenAll(replicas.Select(r => IdentifyAsync(r, mirrored.ClusterToken, probe)));
+            for (var r = 0; r < answers.Length; r++)
+            {
+                var got = answers[r].Select(c => (Photo: mirrored.PhotoOfCluster[c.TemplateId], c.Score)).ToList();
+                Assert.True(expected.Select(e => e.Photo).SequenceEqual(got.Select(g => g.Photo)), $"replica {r}: another order");
+                foreach (var (e, g) in expected.Zip(got)) Assert.Equal(e.Score, g.Score, 4);
+            }
+            // And the searches made the owners rebuild in float32.
+            await PollAsync(async () => (await HeldShardsAsync(mirrored.ClusterTenant, GalleryStorage.Float32)).All(s => !s.Approximate),
+                TimeSpan.FromSeconds(30), "every held shard rebuilt in float32");
+        }
+        finally
+        {
+            await admin.SetPolicyAsync(new SetPolicyRequest
+            {
+                TenantId = mirrored.ClusterTenant, Policy = new Policy { Liveness = LivenessMode.Advisory, MatchThreshold = 0.01f },
+            }, asAdmin);
+            directory.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Each shard of the tenant that some replica holds, asked of that replica over the internal service (with the peer
+    /// token), under <paramref name="storage"/>: whether its scores are approximate (int8 rows only).
+    /// </summary>
+    private async Task<List<(int Shard, bool Approximate)>> HeldShardsAsync(string tenantId, GalleryStorage storage)
+    {
+        var peer = new Metadata { { "authorization", "Peer " + File.ReadAllText(cluster.PeerTokenFile).Trim() } };
+        var probe = Enumerable.Repeat(1f / MathF.Sqrt(128), 128);
+        var held = new List<(int, bool)>();
+        foreach (var replica in cluster.Replicas)
+        {
+            var shards = new FaceMatch.Server.Cluster.Internal.GalleryShards.GalleryShardsClient(cluster.Channel(replica));
+            for (var shard = 0; shard < ReplicaClusterFixture.Shards; shard++)
+            {
+                var request = new FaceMatch.Server.Cluster.Internal.ShardSearchRequest
+                {
+                    TenantId = tenantId, Wanted = 1, TopK = 1, Storage = (int)storage, ShardCount = ReplicaClusterFixture.Shards,
+                };
+                request.Shards.Add(shard);
+                request.ProtectedProbe.AddRange(probe);
+                try
+                {
+                    var response = await shards.SearchAsync(request, peer);
+                    if (response.Candidates.Count > 0) held.Add((shard, response.Approximate));
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable) { }   // not this replica's
+            }
+        }
+        Assert.NotEmpty(held);
+        return held;
     }
 
     [Fact]
