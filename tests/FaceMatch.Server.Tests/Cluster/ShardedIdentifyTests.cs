@@ -4,6 +4,7 @@ using FaceMatch.Server.Sessions;
 using FaceMatch.Server.Tests.Service;
 using FaceMatch.Server.Tests.Support;
 using Grpc.Core;
+using static FaceMatch.Server.Tests.Cluster.ClusterPhotos;
 using FaceMatchClient = FaceMatch.Api.V1.FaceMatch.FaceMatchClient;
 
 namespace FaceMatch.Server.Tests.Cluster;
@@ -16,10 +17,6 @@ namespace FaceMatch.Server.Tests.Cluster;
 [Collection(ReplicaClusterCollection.Name)]
 public sealed class ShardedIdentifyTests(ReplicaClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ReplicaClusterFixture>
 {
-    private static readonly string[] Photos = [.. ServiceFixture.People(photos: 1).SelectMany(p => p.Photos)];
-
-    private static IEnumerable<byte[]> Still(string photo, int frames = 3) => Enumerable.Repeat(File.ReadAllBytes(photo), frames);
-
     private static async Task<string?> EnrolAsync(FaceMatchClient client, string token, string photo)
     {
         var outcome = await SessionDriver.RunAsync(client.Enroll(ServiceFixture.As(token)), new SessionStart(), Still(photo));
