@@ -120,27 +120,31 @@ public sealed class NodeKillTests(NodeKillFixture cluster, Xunit.Abstractions.IT
         var killedAt = _clock.Elapsed;
         _replicaKilled = true;
         await cluster.Replicas[VictimReplica].KillAsync(TimeSpan.FromSeconds(30));
-        var identifyFailures = 0;
+        // Each Identify of the poll: when it started after the kill, how long it took, how it ended.
+        var identifyCalls = new List<string>();
         foreach (var survivor in survivors)
             await ShardedIdentifyTests.PollAsync(async () =>
             {
+                var startedAt = _clock.Elapsed;
+                string outcome;
                 try
                 {
                     await SessionDriver.RunAsync(survivor.Identify(ServiceFixture.As(token, 30)), new SessionStart { TopK = 1 }, Still(Photos[0], 1));
-                    return true;
+                    outcome = "OK";
                 }
                 catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
                 {
-                    identifyFailures++;
-                    return false;
+                    outcome = "UNAVAILABLE";
                 }
+                identifyCalls.Add($"{(startedAt - killedAt).TotalSeconds:F1}+{(_clock.Elapsed - startedAt).TotalSeconds:F1} s {outcome}");
+                return outcome == "OK";
             }, TimeSpan.FromSeconds(90), "Identify on a survivor answering after the replica kill");
         var recoveredAt = _clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(2));   // a little more load on the survivors' new shards
         var during = _failures.Where(f => f.At >= killedAt).ToList();
         output.WriteLine($"replica kill: FaceMatch replica {VictimReplica} SIGKILLed with {runningAtKill} enrolment session(s) running, {acknowledgedAtKill} acknowledged before");
         output.WriteLine($"  failed calls: {Describe(during)}; Identify answered again on both survivors {(recoveredAt - killedAt).TotalSeconds:F1} s after the kill " +
-            $"({identifyFailures} UNAVAILABLE Identify calls meanwhile; heartbeat TTL {ReplicaClusterFixture.MemberTtlSeconds} s)");
+            $"(heartbeat TTL {ReplicaClusterFixture.MemberTtlSeconds} s); the Identify calls, start after the kill + duration: {string.Join(", ", identifyCalls)}");
         Assert.All(during.Where(f => f.Replica != VictimReplica), f => Assert.Fail($"survivor {f.Replica} failed an enrolment after the replica kill: {f.Status}"));
         Assert.Contains(during, f => f.Replica == VictimReplica);   // the kill did land under load
     }
