@@ -81,7 +81,8 @@ public sealed class ClusterTlsTests : IAsyncLifetime
         Assert.True(process.ExitCode == 0, $"openssl {arguments[0]}: {await error}");
     }
 
-    private VaultOptions Options(int port, string caFile, string sub, string? tlsName = null) => TestVault.Options(_dir.Sub(sub)) with
+    // A refusal is known at the first handshake; the open waits for the operation timeout before it gives up.
+    private VaultOptions Options(int port, string caFile, string sub, string? tlsName = null, double timeoutSeconds = 3) => TestVault.Options(_dir.Sub(sub)) with
     {
         Cluster = new ClusterStoreSettings
         {
@@ -91,7 +92,7 @@ public sealed class ClusterTlsTests : IAsyncLifetime
             CaCertificateFile = caFile,
             TlsName = tlsName,
             ReplicaAcks = 0,
-            OperationTimeout = TimeSpan.FromSeconds(3),
+            OperationTimeout = TimeSpan.FromSeconds(timeoutSeconds),
         },
     };
 
@@ -115,14 +116,14 @@ public sealed class ClusterTlsTests : IAsyncLifetime
     [Fact]
     public async Task Without_the_tls_name_a_certificate_that_does_not_name_the_address_dialled_is_refused()
     {
-        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(_byNamePort, Path("ca.pem"), "c")));
+        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(_byNamePort, Path("ca.pem"), "c", timeoutSeconds: 1)));
         Assert.Contains("does not carry the name the client checks", e.Message);
     }
 
     [Fact]
     public async Task With_the_tls_name_set_a_certificate_naming_something_else_is_refused()
     {
-        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(_byAddressPort, Path("ca.pem"), "d", FixedName)));
+        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(_byAddressPort, Path("ca.pem"), "d", FixedName, timeoutSeconds: 1)));
         Assert.Contains("does not carry the name the client checks", e.Message);
     }
 
@@ -132,7 +133,7 @@ public sealed class ClusterTlsTests : IAsyncLifetime
     public async Task A_node_certificate_from_another_ca_is_refused(string? tlsName)
     {
         var port = tlsName is null ? _byAddressPort : _byNamePort;
-        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(port, Path("other.pem"), "e" + tlsName, tlsName)));
+        var e = await Assert.ThrowsAsync<VaultUnavailableException>(() => FaceMatchVault.OpenAsync(Options(port, Path("other.pem"), "e" + tlsName, tlsName, timeoutSeconds: 1)));
         Assert.Contains("not issued by the configured CA", e.Message);
     }
 
