@@ -21,7 +21,7 @@ public sealed class ReplicaClusterCollection
 /// 8 shards a tenant and a heartbeat TTL of 3 s; plus, for comparison, one `facematch serve` on the embedded store
 /// (today's single process). Ready once every replica sees all three in its membership.
 /// </summary>
-public sealed class ReplicaClusterFixture : IAsyncLifetime
+public class ReplicaClusterFixture : IAsyncLifetime
 {
     public const int Shards = 8;
     public const int MemberTtlSeconds = 3;
@@ -34,6 +34,9 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
     public ServeProcess Single { get; private set; } = null!;
     public string PeerTokenFile => Deployment.PeerTokenFile;
 
+    /// <summary>Whether the single embedded-store process is started too (only comparisons need it).</summary>
+    protected virtual bool WithSingleProcess => true;
+
     public async Task InitializeAsync()
     {
         Deployment = await ClusterDeployment.StartAsync(3, new Dictionary<string, string>
@@ -41,8 +44,11 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
             [ShardingSettings.GalleryShardsVariable] = Shards.ToString(),
             [ShardingSettings.MemberTtlVariable] = MemberTtlSeconds.ToString(),
         });
-        Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
-        await Single.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        if (WithSingleProcess)
+        {
+            Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
+            await Single.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        }
         await WaitForMembersAsync(Replicas, 3, TimeSpan.FromMinutes(1));
     }
 

@@ -6,6 +6,7 @@ using FaceMatch.Server.Tests.Support;
 using Grpc.Core;
 using FaceMatch.Vault;
 using FaceMatch.Vault.Storage.Cluster;
+using static FaceMatch.Server.Tests.Cluster.ClusterPhotos;
 using FaceMatchClient = FaceMatch.Api.V1.FaceMatch.FaceMatchClient;
 using GalleryStorage = FaceMatch.Api.V1.GalleryStorage;
 using LivenessMode = FaceMatch.Api.V1.LivenessMode;
@@ -23,10 +24,6 @@ namespace FaceMatch.Server.Tests.Cluster;
 [Collection(ReplicaClusterCollection.Name)]
 public sealed class ShardedIdentifyTests(ReplicaClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ReplicaClusterFixture>
 {
-    private static readonly string[] Photos = [.. ServiceFixture.People(photos: 1).SelectMany(p => p.Photos)];
-
-    private static IEnumerable<byte[]> Still(string photo, int frames = 3) => Enumerable.Repeat(File.ReadAllBytes(photo), frames);
-
     private static async Task<string?> EnrolAsync(FaceMatchClient client, string token, string photo)
     {
         var outcome = await SessionDriver.RunAsync(client.Enroll(ServiceFixture.As(token)), new SessionStart(), Still(photo));

@@ -83,7 +83,15 @@ internal sealed class ClusterStore : IRecordStore
             IncludeDetailInExceptions = false,
             IncludePerformanceCountersInExceptions = false,
         };
-        if (settings.CaCertificateFile is not null) options.TrustIssuer(settings.CaCertificateFile);
+        if (settings.TlsName is not null)
+        {
+            // Every node answers to this one name, whatever address the cluster announced for it.
+            options.SslHost = settings.TlsName;
+            options.CertificateValidation += PrivateCaCheck.For(settings.CaCertificateFile!);
+        }
+        else if (settings.CaCertificateFile is not null) options.TrustIssuer(settings.CaCertificateFile);
+        var refusals = new HandshakeRefusals();
+        options.ConnectionAttemptCompleted += refusals.Record;
         foreach (var (host, port) in settings.ParsedEndpoints()) options.EndPoints.Add(host, port);
         ConnectionMultiplexer? writer = null, mux = null;
         try
@@ -103,6 +111,10 @@ internal sealed class ClusterStore : IRecordStore
                     break;
                 }
                 catch (VaultUnavailableException) when (DateTime.UtcNow < deadline) { await Task.Delay(100).ConfigureAwait(false); }
+                catch (VaultUnavailableException e) when (refusals.Last is { } reason)
+                {
+                    throw new VaultUnavailableException($"could not connect to the store cluster: {reason}", e);
+                }
             }
             var engine = ClusterCompaction.Detect(mux.GetServers().First(s => s.IsConnected));
             return new ClusterStore(writer, mux, settings, engine);
