@@ -1,6 +1,6 @@
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using FaceMatch.Security;
 using Grpc.Net.Client;
 
 namespace FaceMatch.Client;
@@ -60,14 +60,7 @@ public static class FaceMatchChannel
     {
         var tolerated = SslPolicyErrors.RemoteCertificateChainErrors | (serverName is null ? 0 : SslPolicyErrors.RemoteCertificateNameMismatch);
         if (certificate is null || (errors & ~tolerated) != SslPolicyErrors.None) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        // As the platform's own TLS check: private CAs seldom publish revocation lists.
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));   // serverAuth
-        if (presented is not null) chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf) && (serverName is null || leaf.MatchesHostname(serverName, allowWildcards: true, allowCommonName: false));
+        return PrivateCaChain.Leads(roots, certificate, presented)
+            && (serverName is null || PrivateCaChain.Leaf(certificate).MatchesHostname(serverName, allowWildcards: true, allowCommonName: false));
     }
 }
