@@ -49,29 +49,9 @@ store_endpoints=()
 for i in $(seq 0 $((primaries * 2 - 1))); do
   port=$(free_port); bus=$(free_port)
   dir="$run/store$i"; mkdir -p "$dir"
-  cat > "$dir/redis.conf" <<EOF
-port $port
-bind 127.0.0.1
-protected-mode yes
-dir $dir
-daemonize no
-logfile $dir/redis.log
-cluster-enabled yes
-cluster-config-file nodes.conf
-cluster-port $bus
-cluster-node-timeout 1000
-cluster-replica-validity-factor 0
-appendonly yes
-appendfsync always
-appenddirname appendonlydir
-aof-use-rdb-preamble yes
-save ""
-repl-diskless-sync yes
-repl-diskless-sync-delay 0
-repl-diskless-load swapdb
-requirepass $REDISCLI_AUTH
-masterauth $REDISCLI_AUTH
-EOF
+  # The node's config from the template the tests' StoreCluster fills in too (the password is hex: safe for sed).
+  sed -e "s|@PORT@|$port|g" -e "s|@BUS_PORT@|$bus|g" -e "s|@DIR@|$dir|g" -e "s|@NODE_TIMEOUT_MS@|1000|g" \
+      -e "s|@PASSWORD@|$REDISCLI_AUTH|g" scripts/store-node.conf > "$dir/redis.conf"
   redis-server "$dir/redis.conf" &
   store_pids+=($!)
   store_endpoints+=("127.0.0.1:$port")

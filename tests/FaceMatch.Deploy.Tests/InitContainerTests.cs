@@ -30,7 +30,9 @@ public sealed class InitContainerTests
             ["ca.crt"] = "issuer",
         };
         var pod = m.FaceMatch.Spec.Template.Spec;
-        using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), (_, key) => values[key]);
+        // The store's TLS Secret holds a ca.crt of its own: another issuer than the replicas'.
+        string Value(string secret, string key) => secret == "facematch-store-tls" ? "store " + values[key] : values[key];
+        using var init = new PodSandbox(m, pod, pod.InitContainers.Single(), Value);
         init.Start(new Dictionary<string, string>());
         Assert.True(await init.WaitForExitAsync(TimeSpan.FromSeconds(30)) == 0, init.Log);
 
@@ -41,10 +43,12 @@ public sealed class InitContainerTests
         Assert.Equal(masterKey, MasterKeySource.Load(data, configuredValue: null));
         Assert.True(AdminToken.Load(data, fromEnvironment: null).Matches(values["admin-token"]));
 
-        foreach (var (variable, key) in new[] { ("FACEMATCH_PEER_TOKEN_FILE", "peer-token"), ("FACEMATCH_CLUSTER_PASSWORD_FILE", "password"),
-                     ("FACEMATCH_TLS_CERT", "tls.crt"), ("FACEMATCH_TLS_KEY", "tls.key"), ("FACEMATCH_PEER_CA_FILE", "ca.crt") })
+        foreach (var (variable, secret, key) in new[] { ("FACEMATCH_PEER_TOKEN_FILE", "facematch-secrets", "peer-token"),
+                     ("FACEMATCH_CLUSTER_PASSWORD_FILE", "facematch-store-auth", "password"), ("FACEMATCH_TLS_CERT", "facematch-tls", "tls.crt"),
+                     ("FACEMATCH_TLS_KEY", "facematch-tls", "tls.key"), ("FACEMATCH_PEER_CA_FILE", "facematch-tls", "ca.crt"),
+                     ("FACEMATCH_CLUSTER_CA_CERT", "facematch-store-tls", "ca.crt") })
         {
-            Assert.Equal(values[key], File.ReadAllText(env[variable]));
+            Assert.Equal(Value(secret, key), File.ReadAllText(env[variable]));
             Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(env[variable]));
         }
     }

@@ -88,15 +88,9 @@ public sealed partial class KubernetesManifestTests
         var ports = m.Server.Ports.ToDictionary(p => p.Name, p => p.ContainerPort);
         Assert.Equal(expected.OrderBy(p => p.Key), ports.OrderBy(p => p.Key));
 
+        // The probes are `facematch health` in the container (ProbeCommandTests runs them): every one must be there.
         foreach (var (kind, probe) in new[] { ("startup", m.Server.StartupProbe), ("readiness", m.Server.ReadinessProbe), ("liveness", m.Server.LivenessProbe) })
-        {
-            Assert.True(probe?.Grpc is not null, $"{layout}: the {kind} probe is not the kubelet's gRPC health check");
-            Assert.True(probe.Exec is null && probe.HttpGet is null && probe.TcpSocket is null, $"{layout}: the {kind} probe has a second handler");
-            Assert.Equal(settings.Port, probe.Grpc.Port);
-            // A plaintext probe against a TLS port fails its handshake, and a TLS probe against h2c fails too.
-            Assert.Equal(settings.IsTls ? "TLS" : null, probe.Grpc.Mode);
-            Assert.True(string.IsNullOrEmpty(probe.Grpc.Service), $"{layout}: the {kind} probe asks about '{probe.Grpc.Service}', but the server reports only the whole server's health");
-        }
+            Assert.True(probe?.Exec?.Command is { Count: > 1 } command && command[1] == "health", $"{layout}: the {kind} probe is not `facematch health`");
 
         var annotations = m.FaceMatch.Spec.Template.Metadata.Annotations;
         Assert.Equal(settings.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), annotations["prometheus.io/port"]);
@@ -175,6 +169,24 @@ public sealed partial class KubernetesManifestTests
         var seeds = env["FACEMATCH_CLUSTER_ENDPOINTS"].Split(',');
         var expected = Enumerable.Range(0, m.Store.Spec.Replicas ?? 1).Select(i => $"{m.Store.Metadata.Name}-{i}.{m.Store.Spec.ServiceName}:{StorePort(m)}");
         Assert.Equal(expected, seeds);
+
+        // Over TLS, checking the one name the store's shared certificate carries (the store Service's), never in
+        // cleartext; the store listens for TLS only, on the port FaceMatch dials.
+        // (The CA and password files are the init container's copies in the pod, TheServerAcceptsItsEnvironment's
+        // business; here any CA file will do for the settings' own checks, and the password is left out.)
+        var ca = Path.GetTempFileName();
+        try
+        {
+            Assert.Contains(StoreConfiguration.CaCertVariable, env.Keys);
+            var storeEnvironment = new Dictionary<string, string>(env) { [StoreConfiguration.CaCertVariable] = ca };
+            storeEnvironment.Remove(StoreConfiguration.PasswordFileVariable);
+            var store = StoreConfiguration.FromVariables(Manifests.AsVariables(storeEnvironment))!;
+            Assert.True(store.UseTls && !store.AllowPlaintext, $"{layout}: FaceMatch reaches the store in cleartext");
+            Assert.Equal($"{m.Store.Spec.ServiceName}.{Manifests.SampleNamespace}.svc", store.TlsName);
+        }
+        finally { File.Delete(ca); }
+        var conf = m.Named<V1ConfigMap>("facematch-store-config").Data["redis.conf"].Split('\n').Select(l => l.Trim()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "port 0", $"tls-port {StorePort(m)}", "tls-cluster yes", "tls-replication yes" }, conf);
     }
 
     [Theory, MemberData(nameof(Layouts))]
@@ -219,11 +231,14 @@ public sealed partial class KubernetesManifestTests
         Assert.Contains(env, e => e.Key == "FACEMATCH_PEER_TOKEN_FILE");
         Assert.Contains(env, e => e.Key == "FACEMATCH_CLUSTER_PASSWORD_FILE");
 
-        // FaceMatch and the store use one password: the same Secret and key on both sides.
+        // FaceMatch and the store use one password: the same Secret and key on both sides. Of the store's TLS Secret,
+        // FaceMatch gets the issuer only, never the nodes' key.
         static IEnumerable<string> SecretKeys(V1PodSpec p, string secret) =>
             p.Volumes.Where(v => v.Secret?.SecretName == secret).SelectMany(v => v.Secret.Items.Select(i => i.Key));
-        foreach (var storeSecret in m.Store.Spec.Template.Spec.Volumes.Where(v => v.Secret is not null).Select(v => v.Secret.SecretName))
-            Assert.Equal(SecretKeys(m.Store.Spec.Template.Spec, storeSecret), SecretKeys(pod, storeSecret));
+        Assert.Equal(SecretKeys(m.Store.Spec.Template.Spec, "facematch-store-auth"), SecretKeys(pod, "facematch-store-auth"));
+        Assert.Equal(["tls.crt", "tls.key", "ca.crt"], SecretKeys(m.Store.Spec.Template.Spec, "facematch-store-tls"));
+        Assert.Equal(["ca.crt"], SecretKeys(pod, "facematch-store-tls"));
+        Assert.Equal(["ca.crt"], SecretKeys(m.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, "facematch-store-tls"));
     }
 
     [Theory, MemberData(nameof(Layouts))]

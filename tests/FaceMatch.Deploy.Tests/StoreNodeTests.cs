@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using FaceMatch.Deploy.Tests.Support;
+using FaceMatch.Server.Composition;
+using FaceMatch.Vault;
 using k8s.Models;
 
 namespace FaceMatch.Deploy.Tests;
@@ -10,14 +12,20 @@ namespace FaceMatch.Deploy.Tests;
 /// <summary>
 /// The store's scripts and redis.conf (the ConfigMap) run by a real redis-server 7.0, the way the StatefulSet and the
 /// bootstrap Job run them (<see cref="PodSandbox"/>): only the mount paths move into a temporary folder and each node
-/// listens on a free loopback port instead of every interface's 6379. Left to Kubernetes: the mounts themselves and
-/// DNS names.
+/// listens on a free loopback port instead of every interface's 6379. TLS everywhere, with one certificate for every
+/// node that names only the store's fixed name (<see cref="TestPki"/>, as the facematch-store-tls Secret would hold);
+/// FaceMatch's own store settings from the manifest then open a vault on the cluster the bootstrap Job formed. Left to
+/// Kubernetes: the mounts themselves and DNS names.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class StoreNodeTests
 {
     private const string Password = "0123456789abcdef0123456789abcdef";
     private static readonly Manifests Base = new("base");
+    private static readonly TestPki Pki = new(Base.ServerEnvironment()[StoreConfiguration.TlsNameVariable]);
+
+    /// <summary>A Secret's item: the store's TLS Secret from <see cref="Pki"/>, the password for the rest.</summary>
+    private static string SecretValue(string password, string secret, string key) => secret == "facematch-store-tls" ? Pki.Item(key) : password;
 
     [Fact]
     public async Task ANodeStartsFromTheConfigMapWithItsPasswordAndFsyncEveryWrite()
@@ -31,6 +39,11 @@ public sealed class StoreNodeTests
         Assert.Equal("appendonly\nyes", await node.CliAsync(authenticated: true, "config", "get", "appendonly"));
         Assert.Equal("maxmemory-policy\nnoeviction", await node.CliAsync(authenticated: true, "config", "get", "maxmemory-policy"));
         Assert.Contains("cluster_enabled:1", await node.CliAsync(authenticated: true, "info", "cluster"));
+        // TLS only: the cluster bus and replication too; nothing listens in cleartext.
+        Assert.Equal("port\n0", await node.CliAsync(authenticated: true, "config", "get", "port"));
+        Assert.Equal("tls-cluster\nyes", await node.CliAsync(authenticated: true, "config", "get", "tls-cluster"));
+        Assert.Equal("tls-replication\nyes", await node.CliAsync(authenticated: true, "config", "get", "tls-replication"));
+        Assert.NotEqual("PONG", await node.CliAsync(authenticated: true, tls: false, "ping"));
         // The password's file is the node's alone.
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(node.AuthFile));
         // The append-only file and the cluster's node table are on the node's volume.
@@ -87,11 +100,50 @@ public sealed class StoreNodeTests
                 Assert.Equal(3, roles.Count(r => r.Contains("master", StringComparison.Ordinal)));
                 Assert.Equal(3, roles.Count(r => r.Contains("slave", StringComparison.Ordinal)));
             }
+
+            await FaceMatchUsesTheStoreAsync(seeds.Replace(' ', ','));
         }
         finally
         {
             foreach (var node in nodes) node.Dispose();
         }
+    }
+
+    /// <summary>
+    /// FaceMatch's store settings as the Deployment sets them (TLS, the store's CA, the fixed TLS name; only the seeds
+    /// and file paths are this machine's) open a vault on the cluster: the client follows the nodes' announced
+    /// addresses (127.0.0.1 here, pod IPs there), which their certificate does not name, and writes and reads a record.
+    /// </summary>
+    private static async Task FaceMatchUsesTheStoreAsync(string seeds)
+    {
+        var files = Directory.CreateTempSubdirectory("facematch-store-client-");
+        try
+        {
+            var password = Path.Combine(files.FullName, "store.password");
+            File.WriteAllText(password, Password);
+            File.SetUnixFileMode(password, UnixFileMode.UserRead);
+            var ca = Path.Combine(files.FullName, "store-ca.crt");
+            File.WriteAllText(ca, Pki.CaCertificate);
+            var environment = Base.ServerEnvironment();
+            environment[StoreConfiguration.EndpointsVariable] = seeds;
+            environment[StoreConfiguration.PasswordFileVariable] = password;
+            environment[StoreConfiguration.CaCertVariable] = ca;
+            var settings = StoreConfiguration.FromVariables(Manifests.AsVariables(environment))!;
+            Assert.True(settings is { UseTls: true, AllowPlaintext: false } && settings.TlsName == Pki.Name, "the Deployment does not reach the store over TLS by its fixed name");
+
+            await using var vault = await FaceMatchVault.OpenAsync(new VaultOptions
+            {
+                DataDirectory = Path.Combine(files.FullName, "data"),
+                MasterKeyBase64 = Convert.ToBase64String(new byte[32]),
+                UseEnvironmentMasterKey = false,
+                Cluster = settings,
+            });
+            var tenant = (await vault.Tenants.CreateAsync("over the store's tls")).TenantId;
+            var embedding = Enumerable.Range(0, 128).Select(i => MathF.Sin(i)).ToArray();
+            var id = await vault.Templates.AddAsync(tenant, embedding, "m");
+            Assert.NotNull(await vault.Templates.GetAsync(tenant, id, markUsed: false));
+        }
+        finally { files.Delete(recursive: true); }
     }
 
     [Fact]
@@ -127,7 +179,7 @@ public sealed class StoreNodeTests
 
     private static V1Container BootstrapContainer() => Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec.Containers.Single();
 
-    private static PodSandbox Bootstrap() => new(Base, Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, BootstrapContainer(), (_, _) => Password);
+    private static PodSandbox Bootstrap() => new(Base, Base.Named<V1Job>("facematch-store-bootstrap").Spec.Template.Spec, BootstrapContainer(), (secret, key) => SecretValue(Password, secret, key));
 
     /// <summary>One store pod: its container in a sandbox, redis.conf on loopback and a free port.</summary>
     private sealed class StoreNode : IDisposable
@@ -136,7 +188,8 @@ public sealed class StoreNodeTests
         {
             Port = FreePortPair();
             var pod = Base.Store.Spec.Template.Spec;
-            Pod = new PodSandbox(Base, pod, pod.Containers.Single(c => c.Name == "redis"), (_, _) => password, (file, text) => file == "redis.conf" ? OnLoopback(text) : text);
+            Pod = new PodSandbox(Base, pod, pod.Containers.Single(c => c.Name == "redis"), (secret, key) => SecretValue(password, secret, key),
+                (file, text) => file == "redis.conf" ? OnLoopback(text) : text);
             _password = password;
         }
 
@@ -167,9 +220,13 @@ public sealed class StoreNodeTests
             Assert.Fail($"the node never listened: {Pod.Log}");
         }
 
-        public async Task<string> CliAsync(bool authenticated, params string[] command)
+        public Task<string> CliAsync(bool authenticated, params string[] command) => CliAsync(authenticated, tls: true, command);
+
+        /// <summary>redis-cli against the node, over TLS (the node's chain checked against the store's CA) unless told not to.</summary>
+        public async Task<string> CliAsync(bool authenticated, bool tls, params string[] command)
         {
-            var start = new ProcessStartInfo("redis-cli", ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command])
+            string[] transport = tls ? ["--tls", "--cacert", Path.Combine(Pod.PathOf("/secrets/store-tls"), "ca.crt")] : [];
+            var start = new ProcessStartInfo("redis-cli", [.. transport, "-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), .. command])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -192,10 +249,10 @@ public sealed class StoreNodeTests
             return probe.ExitCode;
         }
 
-        /// <summary>The node on loopback and its own port instead of every interface's 6379.</summary>
+        /// <summary>The node on loopback and its own TLS port instead of every interface's 6379.</summary>
         private string OnLoopback(string conf) =>
             string.Join('\n', conf.Split('\n').Select(line =>
-                line.StartsWith("port ", StringComparison.Ordinal) ? $"port {Port}"
+                line.StartsWith("tls-port ", StringComparison.Ordinal) ? $"tls-port {Port}"
                 : line.StartsWith("bind ", StringComparison.Ordinal) ? "bind 127.0.0.1 -::1"
                 : line));
 

@@ -3,6 +3,7 @@ using FaceMatch.Vault.Storage;
 using FaceMatch.Vault.Tenants;
 using FaceMatch.Vault.Tests.Support;
 using FaceMatch.Vault.Tokens;
+using FaceMatch.Vault.Usage;
 
 namespace FaceMatch.Vault.Tests;
 
@@ -120,6 +121,46 @@ public sealed class ClusterVaultTests : IDisposable
         Assert.Null(await b.Templates.GetAsync(tenant, id, markUsed: false));
         Assert.Null(await b.Tenants.SetPolicyAsync(tenant, Policy.Default)); // B cannot bring the record back
         Assert.Null(a.Tenants.Get(tenant));
+    }
+
+    [Fact]
+    public async Task Usage_counters_updated_at_once_by_two_servers_lose_no_update()
+    {
+        await using var a = await _fixture.OpenAsync(_dir.Sub("a"), _clock);
+        await using var b = await _fixture.OpenAsync(_dir.Sub("b"), _clock);
+        var tenant = (await a.Tenants.CreateAsync("counted")).TenantId;
+        const int Workers = 4, Rounds = 15;
+        // Every worker of both servers counts a compare, an enrolment session and a stored template each round, all
+        // into the tenant's one counter record; the sessions' device ids are hashed with the period's key, which the
+        // first of them creates.
+        await Task.WhenAll(new[] { a, b }.SelectMany(vault => Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
+        {
+            var random = new Random(w);
+            for (var i = 0; i < Rounds; i++)
+            {
+                await vault.Usage.RecordCompareAsync(tenant);
+                await vault.Usage.RecordSessionAsync(tenant, new SessionUsage
+                {
+                    Kind = SessionKind.Enroll, Started = _clock.GetUtcNow(), DeviceId = "device-1", Frames = 2,
+                });
+                await vault.Templates.AddAsync(tenant, TestVault.RandomVector(random), "m");
+            }
+        }))));
+
+        const ulong Calls = 2 * Workers * Rounds;
+        foreach (var vault in new[] { a, b })
+        {
+            var counters = vault.Usage.GetCounters(tenant)!;
+            Assert.Equal(Calls, counters.Compares);
+            Assert.Equal(Calls, counters.Sessions);
+            Assert.Equal(Calls, counters.Enrollments);
+            Assert.Equal(2 * Calls, counters.Frames);
+            Assert.Equal(Calls, counters.Templates);
+        }
+        // Both servers hashed the device with the same key.
+        var hashes = a.Usage.ListRecords(tenant).Select(r => r.DeviceHash).ToList();
+        Assert.Equal((int)Calls, hashes.Count);
+        Assert.Single(hashes.Distinct());
     }
 
     [Fact]

@@ -94,34 +94,16 @@ public sealed class StoreCluster : IAsyncDisposable
 
     private void WriteConfig(StoreNode node)
     {
-        // Durability: every write fsynced to the append-only file before the reply (appendfsync always); no RDB
-        // snapshots (save ""), and replicas load a full sync straight from the socket (repl-diskless-load swapdb),
-        // so the append-only files are the only files that ever hold a record and a rewrite clears them.
-        var config = $"""
-            port {node.Port}
-            bind 127.0.0.1
-            protected-mode yes
-            dir {node.Directory}
-            daemonize no
-            logfile {Path.Combine(node.Directory, "redis.log")}
-            cluster-enabled yes
-            cluster-config-file nodes.conf
-            cluster-port {node.BusPort}
-            cluster-node-timeout {NodeTimeoutMs}
-            cluster-replica-validity-factor 0
-            appendonly yes
-            appendfsync always
-            appenddirname appendonlydir
-            aof-use-rdb-preamble yes
-            save ""
-            repl-diskless-sync yes
-            repl-diskless-sync-delay 0
-            repl-diskless-load swapdb
-            requirepass {Password}
-            masterauth {Password}
-            """;
+        // scripts/store-node.conf, the template `make cluster` fills in too: one node config for both.
+        var template = File.ReadAllText(Path.Combine(global::FaceMatch.Tests.TestPaths.RepoRoot, "scripts", "store-node.conf"));
+        var config = template
+            .Replace("@PORT@", node.Port.ToString(), StringComparison.Ordinal)
+            .Replace("@BUS_PORT@", node.BusPort.ToString(), StringComparison.Ordinal)
+            .Replace("@DIR@", node.Directory, StringComparison.Ordinal)
+            .Replace("@NODE_TIMEOUT_MS@", NodeTimeoutMs.ToString(), StringComparison.Ordinal)
+            .Replace("@PASSWORD@", Password, StringComparison.Ordinal);
         var path = Path.Combine(node.Directory, "redis.conf");
-        File.WriteAllText(path, config + "\n");
+        File.WriteAllText(path, config);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 

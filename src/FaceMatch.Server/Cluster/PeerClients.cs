@@ -20,13 +20,16 @@ public sealed class PeerClients(ShardingSettings settings, bool tls, bool allowP
     private readonly X509Certificate2Collection? _ca = settings.PeerCaFile is { } ca ? FaceMatchClientOptions.LoadCaCertificates(ca) : null;
     private readonly Metadata _headers = new() { { PeerAuthInterceptor.Header, PeerAuthInterceptor.Scheme + settings.PeerToken } };
 
-    public async Task<IReadOnlyList<Match>> SearchAsync(ReplicaMember owner, string tenantId, int[] shards, float[] protectedProbe, int wanted)
+    public async Task<ShardCandidates> SearchAsync(ReplicaMember owner, string tenantId, int[] shards, float[] protectedProbe, ShardQuery query)
     {
-        var request = new ShardSearchRequest { TenantId = tenantId, Wanted = wanted, ShardCount = settings.GalleryShards };
+        var request = new ShardSearchRequest
+        {
+            TenantId = tenantId, Wanted = query.Wanted, TopK = query.TopK, Storage = (int)query.Storage, ShardCount = settings.GalleryShards,
+        };
         request.Shards.AddRange(shards);
         request.ProtectedProbe.AddRange(protectedProbe);
         var response = await ClientFor(owner.Address).SearchAsync(request, _headers, DateTime.UtcNow + CallTimeout).ConfigureAwait(false);
-        return response.Candidates.Select(c => new Match(c.TemplateId, c.Score)).ToList();
+        return new ShardCandidates(response.Candidates.Select(c => new Match(c.TemplateId, c.Score)).ToList(), response.Approximate);
     }
 
     /// <summary>Closes the channels of replicas no longer in the membership.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using FaceMatch.Matching.Galleries;
 using FaceMatch.Matching.Kernels;
@@ -49,8 +50,10 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
     private readonly Dictionary<(string Tenant, int Shard), long> _aheadSince = [];
+    private readonly ConcurrentDictionary<string, byte> _rebuilds = new(StringComparer.Ordinal);
     private volatile ShardAssignment _assignment;
     private volatile bool _left;
+    private int _sweeping;
     private IDisposable? _subscription;
 
     public ShardedGalleries(int dimension, GalleryDefaults defaults, ShardingSettings settings, FaceMatchVault vault, IGalleryFeed feed,
@@ -101,16 +104,24 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
     public async Task<IReadOnlyList<Match>> SearchAsync(FaceMatchVault vault, string tenantId, float[] embedding, int k)
     {
         var protectedProbe = vault.Templates.ProtectProbe(tenantId, embedding);
+        // The policy as the store has it now; the owners are told it, and say whether their scores are exact: a shard
+        // whose rebuild in a new storage is still to come is then re-scored like any int8 one, so every answer is
+        // exact whichever storage each shard holds at this moment.
         var exact = IsExact(OptionsFor(tenantId));
-        var wanted = CandidateConfirmation.Wanted(k, exact);
+        var query = new ShardQuery(CandidateConfirmation.Wanted(k, exact), k, exact ? GalleryStorage.Float32 : GalleryStorage.Int8);
         var assignment = _assignment;
         var owners = assignment.OwnersOf(tenantId);
         var groups = Enumerable.Range(0, owners.Count).GroupBy(s => owners[s]).ToList();
-        var gathers = groups.Select(g => GatherAsync(g.Key, tenantId, g.ToArray(), protectedProbe, wanted)).ToList();
+        var gathers = groups.Select(g => GatherAsync(g.Key, tenantId, g.ToArray(), protectedProbe, query)).ToList();
         var candidates = new List<Match>();
         foreach (var (gather, group) in gathers.Zip(groups))
         {
-            try { candidates.AddRange(await gather.ConfigureAwait(false)); }
+            try
+            {
+                var found = await gather.ConfigureAwait(false);
+                candidates.AddRange(found.Candidates);
+                if (found.Approximate) exact = false;
+            }
             catch (Exception e) when (e is RpcException or ShardUnavailableException or OperationCanceledException or TimeoutException)
             {
                 var reason = e is RpcException r ? $"{r.StatusCode}: {r.Status.Detail}" : e.Message;
@@ -118,25 +129,27 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
                     $"gallery shard {group.First()} of this tenant has no reachable owner ({reason}); retry shortly"));
             }
         }
-        var best = candidates.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(wanted);
+        var best = candidates.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(CandidateConfirmation.Wanted(k, exact));
         // The owner's rows are copies: the store decides, as in one process (a removed template is never returned).
         return await CandidateConfirmation.ConfirmAsync(vault, tenantId, protectedProbe, best, k, exact).ConfigureAwait(false);
     }
 
-    private Task<IReadOnlyList<Match>> GatherAsync(ReplicaMember? owner, string tenantId, int[] shards, float[] protectedProbe, int wanted)
+    private Task<ShardCandidates> GatherAsync(ReplicaMember? owner, string tenantId, int[] shards, float[] protectedProbe, ShardQuery query)
     {
         if (owner is null) throw new ShardUnavailableException(shards[0], "no live replica");
-        if (owner.Id == Self.Id) return CandidatesOfAsync(tenantId, shards, protectedProbe, wanted);
-        return _peers.SearchAsync(owner, tenantId, shards, protectedProbe, wanted);
+        if (owner.Id == Self.Id) return CandidatesOfAsync(tenantId, shards, protectedProbe, query);
+        return _peers.SearchAsync(owner, tenantId, shards, protectedProbe, query);
     }
 
     /// <summary>
-    /// This replica's best <paramref name="wanted"/> rows of the tenant's <paramref name="shards"/> for a protected
-    /// probe, unconfirmed (the coordinator confirms the merged list). A shard it owns but does not hold yet (a tenant
-    /// created since this replica loaded, whose shard has had no template so far) is loaded from the store first;
-    /// one it neither owns nor holds throws <see cref="ShardUnavailableException"/>.
+    /// This replica's best rows of the tenant's <paramref name="shards"/> for a protected probe (<see cref="ShardQuery.Wanted"/>,
+    /// or more from a shard of int8 rows only, enough to re-score), unconfirmed (the coordinator confirms the merged
+    /// list). A shard it owns but does not hold yet (a tenant created since this replica loaded, whose shard has had no
+    /// template so far) is loaded from the store first; one it neither owns nor holds throws
+    /// <see cref="ShardUnavailableException"/>. A shard held in another storage than the query's policy is rebuilt
+    /// (queued; it answers as it is meanwhile, its scores flagged approximate if they are).
     /// </summary>
-    public async Task<IReadOnlyList<Match>> CandidatesOfAsync(string tenantId, IReadOnlyList<int> shards, float[] protectedProbe, int wanted)
+    public async Task<ShardCandidates> CandidatesOfAsync(string tenantId, IReadOnlyList<int> shards, float[] protectedProbe, ShardQuery query)
     {
         var missing = shards.Where(s => !_held.ContainsKey((tenantId, s))).ToList();
         if (missing.Count > 0)
@@ -144,7 +157,7 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
             var assignment = _assignment;
             var foreign = missing.Where(s => assignment.OwnerOf(tenantId, s)?.Id != Self.Id).ToList();
             if (foreign.Count > 0) throw new ShardUnavailableException(foreign[0], "neither owned nor held by this replica");
-            if (_vault.Tenants.Get(tenantId) is null) return [];
+            if (_vault.Tenants.Get(tenantId) is null) return new ShardCandidates([], Approximate: false);
             var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // On the apply loop, like every other change to what is held, so it cannot overtake a notice.
             Enqueue(async () =>
@@ -155,12 +168,14 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
             });
             await loaded.Task.WaitAsync(PeerClients.CallTimeout).ConfigureAwait(false);
         }
-        return CandidatesOf(tenantId, shards, protectedProbe, wanted);
+        return CandidatesOf(tenantId, shards, protectedProbe, query);
     }
 
-    private IReadOnlyList<Match> CandidatesOf(string tenantId, IReadOnlyList<int> shards, ReadOnlySpan<float> protectedProbe, int wanted)
+    private ShardCandidates CandidatesOf(string tenantId, IReadOnlyList<int> shards, ReadOnlySpan<float> protectedProbe, ShardQuery query)
     {
         var all = new List<Match>();
+        var approximate = false;
+        var wanted = query.Wanted;
         foreach (var shard in shards)
         {
             // A reload swaps a shard's gallery and disposes the old one: a search that met the old one looks again.
@@ -168,15 +183,39 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
             {
                 if (!_held.TryGetValue((tenantId, shard), out var state)) throw new ShardUnavailableException(shard, "not held by this replica");
                 if (state.Gallery is not { } gallery) break;
+                var shardExact = IsExact(gallery.Options);
+                if (query.Storage != GalleryStorage.Unspecified && shardExact != (query.Storage == GalleryStorage.Float32)) QueueRebuild(tenantId);
+                var take = wanted;
+                if (!shardExact)
+                {
+                    approximate = true;
+                    if (query.TopK > 0) take = Math.Max(wanted, CandidateConfirmation.Wanted(query.TopK, exact: false));
+                }
                 try
                 {
-                    all.AddRange(gallery.Search(protectedProbe, Math.Min(wanted, gallery.Options.MaxK)));
+                    all.AddRange(gallery.Search(protectedProbe, Math.Min(take, gallery.Options.MaxK)));
                     break;
                 }
                 catch (ObjectDisposedException) when (attempt < 3) { }
             }
         }
-        return all.Count <= wanted ? all : all.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(wanted).ToList();
+        if (approximate && query.TopK > 0) wanted = Math.Max(wanted, CandidateConfirmation.Wanted(query.TopK, exact: false));
+        var best = all.Count <= wanted ? all : all.OrderByDescending(m => m.Score).ThenBy(m => m.Id, StringComparer.Ordinal).Take(wanted).ToList();
+        return new ShardCandidates(best, approximate);
+    }
+
+    /// <summary>
+    /// Rebuilds the tenant's shards whose storage its policy no longer names, on the apply loop, once however many
+    /// searches notice it: the same step as a policy notice, so a lost notice heals at the next search too.
+    /// </summary>
+    private void QueueRebuild(string tenantId)
+    {
+        if (!_rebuilds.TryAdd(tenantId, 0)) return;
+        Enqueue(async () =>
+        {
+            try { await ApplyAsync(new GalleryNotice(NoticeOp.TenantReload, tenantId, -1, "", 0)).ConfigureAwait(false); }
+            finally { _rebuilds.TryRemove(tenantId, out _); }
+        });
     }
 
     public async Task StoredAsync(string tenantId, string templateId)
@@ -192,9 +231,48 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
 
     public void ApplyPolicy(string tenantId) => _outgoing.Writer.TryWrite(new Outgoing(new GalleryNotice(NoticeOp.TenantReload, tenantId, -1, "", 0), null));
 
-    public IAsyncEnumerable<DuplicateSweepBatch> FindDuplicatesAsync(FaceMatchVault vault, string tenantId, float threshold, CancellationToken cancellationToken = default) =>
-        throw new RpcException(new Status(StatusCode.FailedPrecondition,
-            "the duplicate sweep compares every pair of a tenant's templates in one process; with sharded galleries (FACEMATCH_STORE=cluster) it is not available"));
+    /// <summary>
+    /// The duplicate sweep of a sharded gallery, on the replica the call landed on: the tenant's templates read from the
+    /// store in one bulk scan into a gallery of this call's own (in the tenant's storage, as its shards are), then the
+    /// same batched sweep and confirmation as one process (<see cref="DuplicateConfirmation.SweepAsync"/>), so the same
+    /// pairs. The pairs of a gallery cut into shards are those within each shard and across every two of them; one
+    /// copy in one process is the simplest way to cover them all with the existing sweep. It costs the tenant's whole
+    /// gallery in this replica's memory for the call, so a replica runs one sweep at a time (a second is refused
+    /// <see cref="DuplicateSweepRunningException"/>) and its extra memory is at most one tenant's gallery.
+    /// </summary>
+    public async IAsyncEnumerable<DuplicateSweepBatch> FindDuplicatesAsync(FaceMatchVault vault, string tenantId, float threshold,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
+            throw new DuplicateSweepRunningException("a duplicate sweep is already running on this replica; retry later or through another replica");
+        try
+        {
+            using var gallery = await Task.Run(() => LoadForSweep(vault, tenantId, cancellationToken), cancellationToken).ConfigureAwait(false);
+            await foreach (var batch in DuplicateConfirmation.SweepAsync(vault, tenantId, gallery, threshold, cancellationToken).ConfigureAwait(false))
+                yield return batch;
+        }
+        finally { Volatile.Write(ref _sweeping, 0); }
+    }
+
+    private Gallery LoadForSweep(FaceMatchVault vault, string tenantId, CancellationToken cancellationToken)
+    {
+        // No approximate index: the sweep reads the rows themselves, and building one would only cost time.
+        var gallery = new Gallery(OptionsFor(tenantId) with { IndexThreshold = 0 });
+        try
+        {
+            foreach (var template in vault.Templates.Enumerate(tenantId))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (template.ProtectedTemplate.Length == _dimension) gallery.Upsert(template.TemplateId, template.ProtectedTemplate);
+            }
+            return gallery;
+        }
+        catch
+        {
+            gallery.Dispose();
+            throw;
+        }
+    }
 
     public IEnumerable<(string TenantId, GalleryMemoryUsage Usage, bool Compact)> MemoryByTenant()
     {
@@ -623,6 +701,15 @@ public sealed partial class ShardedGalleries : IGalleryRegistry, ITemplateListen
         }
     }
 }
+
+/// <summary>
+/// What a coordinator asks of a shard's owner: <paramref name="Wanted"/> rows at most (sized for the policy's storage),
+/// for <paramref name="TopK"/> results, under the policy's <paramref name="Storage"/> as read for this search.
+/// </summary>
+public readonly record struct ShardQuery(int Wanted, int TopK, GalleryStorage Storage);
+
+/// <summary>An owner's unconfirmed best rows; <paramref name="Approximate"/> when some scores come from int8 rows only.</summary>
+public sealed record ShardCandidates(IReadOnlyList<Match> Candidates, bool Approximate);
 
 /// <summary>A shard of the gallery is not held where it was looked for (not loaded yet, or reassigned).</summary>
 public sealed class ShardUnavailableException(int shard, string why) : Exception($"shard {shard}: {why}")

@@ -62,6 +62,7 @@ public static class ServeConfiguration
         ["Cluster:AllowPlaintext"] = StoreConfiguration.AllowPlaintextVariable,
         ["Cluster:Tls"] = StoreConfiguration.TlsVariable,
         ["Cluster:CaCert"] = StoreConfiguration.CaCertVariable,
+        ["Cluster:TlsName"] = StoreConfiguration.TlsNameVariable,
         ["Cluster:ReplicaAcks"] = StoreConfiguration.ReplicaAcksVariable,
         ["Cluster:ReplicaAckTimeoutMs"] = StoreConfiguration.ReplicaAckTimeoutVariable,
         ["Cluster:ReplicaAddress"] = Cluster.ShardingSettings.ReplicaAddressVariable,

@@ -17,6 +17,7 @@ public static class StoreConfiguration
     public const string AllowPlaintextVariable = "FACEMATCH_CLUSTER_ALLOW_PLAINTEXT";
     public const string TlsVariable = "FACEMATCH_CLUSTER_TLS";
     public const string CaCertVariable = "FACEMATCH_CLUSTER_CA_CERT";
+    public const string TlsNameVariable = "FACEMATCH_CLUSTER_TLS_NAME";
     public const string ReplicaAcksVariable = "FACEMATCH_CLUSTER_REPLICA_ACKS";
     public const string ReplicaAckTimeoutVariable = "FACEMATCH_CLUSTER_REPLICA_ACK_TIMEOUT_MS";
 
@@ -50,6 +51,7 @@ public static class StoreConfiguration
             Password = password,
             UseTls = SettingValue.Bool(variables, TlsVariable),
             CaCertificateFile = SettingValue.Text(variables, CaCertVariable),
+            TlsName = SettingValue.Text(variables, TlsNameVariable),
             AllowPlaintext = SettingValue.Bool(variables, AllowPlaintextVariable),
             ReplicaAcks = SettingValue.Int(variables, ReplicaAcksVariable, 1, 0, 16),
             ReplicaAckTimeout = TimeSpan.FromMilliseconds(SettingValue.Long(variables, ReplicaAckTimeoutVariable, 2000, 10, 60_000)),
@@ -57,7 +59,9 @@ public static class StoreConfiguration
         try { settings.Validate(); }
         catch (VaultConfigurationException e)
         {
-            var message = e.Message.Contains("CA certificate", StringComparison.Ordinal) ? $"{CaCertVariable}: {e.Message}"
+            var message = e.Message.Contains("TLS name", StringComparison.Ordinal)
+                    ? $"{TlsNameVariable}: {e.Message} (it needs {TlsVariable}=true and {CaCertVariable})"
+                : e.Message.Contains("CA certificate", StringComparison.Ordinal) ? $"{CaCertVariable}: {e.Message}"
                 : e.Message.Contains("loopback", StringComparison.Ordinal) ? $"{EndpointsVariable}: {e.Message} ({TlsVariable}=true, or {AllowPlaintextVariable}=true)"
                 : $"{EndpointsVariable}: {e.Message}";
             throw new ArgumentException(message, e);

@@ -157,12 +157,9 @@ public sealed class TenantGalleryRegistry : IGalleryRegistry, ITemplateListener,
     private object TenantLock(string tenantId) => _tenantLocks.GetOrAdd(tenantId, _ => new object());
 
     /// <summary>
-    /// Every pair of the tenant's templates scoring at least <paramref name="threshold"/>, in batches as the gallery's
-    /// sweep goes (<see cref="Gallery.FindDuplicates"/>; each batch computed on the thread pool when the caller asks
-    /// for it, so a slow reader slows the sweep instead of piling pairs up). Each pair is confirmed with the vault
-    /// like a search candidate (both templates still there, an expired one erased by the read); when the gallery
-    /// holds compressed vectors only, its candidates are re-scored from the vault's float32 templates. One sweep per
-    /// tenant at a time: a second throws <see cref="DuplicateSweepRunningException"/>.
+    /// Every pair of the tenant's templates scoring at least <paramref name="threshold"/>: the tenant's gallery swept
+    /// and its pairs confirmed with the vault (<see cref="DuplicateConfirmation.SweepAsync"/>). One sweep per tenant at
+    /// a time: a second throws <see cref="DuplicateSweepRunningException"/>.
     /// </summary>
     public async IAsyncEnumerable<DuplicateSweepBatch> FindDuplicatesAsync(FaceMatchVault vault, string tenantId, float threshold,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -175,28 +172,8 @@ public sealed class TenantGalleryRegistry : IGalleryRegistry, ITemplateListener,
                 yield return new DuplicateSweepBatch([], 0, 0, 1);
                 yield break;
             }
-            using var sweep = gallery!.FindDuplicates(new DuplicateSweepOptions { Threshold = threshold }, cancellationToken).GetEnumerator();
-            while (await Task.Run(sweep.MoveNext, cancellationToken).ConfigureAwait(false))
-            {
-                var batch = sweep.Current;
-                var confirmed = new List<DuplicatePair>(batch.Pairs.Count);
-                var templates = new Dictionary<string, StoredTemplate?>(StringComparer.Ordinal);
-                async ValueTask<StoredTemplate?> TemplateOf(string id)
-                {
-                    if (!templates.TryGetValue(id, out var template))
-                        templates[id] = template = await vault.Templates.GetAsync(tenantId, id, markUsed: false).ConfigureAwait(false);
-                    return template;
-                }
-                foreach (var pair in batch.Pairs)
-                {
-                    if (await TemplateOf(pair.FirstId).ConfigureAwait(false) is not { } a) continue;
-                    if (await TemplateOf(pair.SecondId).ConfigureAwait(false) is not { } b) continue;
-                    if (batch.Exact) { confirmed.Add(pair); continue; }
-                    float exact = Similarity.Cosine(a.ProtectedTemplate, b.ProtectedTemplate);
-                    if (exact >= threshold) confirmed.Add(pair with { Score = exact });
-                }
-                yield return new DuplicateSweepBatch(confirmed, batch.ProbesDone, batch.Probes, batch.Progress);
-            }
+            await foreach (var batch in DuplicateConfirmation.SweepAsync(vault, tenantId, gallery!, threshold, cancellationToken).ConfigureAwait(false))
+                yield return batch;
         }
         finally
         {
@@ -211,4 +188,4 @@ public sealed class TenantGalleryRegistry : IGalleryRegistry, ITemplateListener,
 public sealed record DuplicateSweepBatch(IReadOnlyList<DuplicatePair> Pairs, int TemplatesDone, int TemplatesTotal, double Progress);
 
 /// <summary>A duplicate sweep of the tenant is already running.</summary>
-public sealed class DuplicateSweepRunningException() : InvalidOperationException("a duplicate sweep of this tenant is already running");
+public sealed class DuplicateSweepRunningException(string message = "a duplicate sweep of this tenant is already running") : InvalidOperationException(message);

@@ -22,6 +22,7 @@ internal sealed class FasterStore : IRecordStore
     private readonly StoreSettings _settings;
     private readonly string _logDirectory;
     private readonly FileStream _lock;
+    private readonly object _swapLock = new();
     private int _commitsSinceFull;
     private int _disposed;
 
@@ -144,6 +145,22 @@ internal sealed class FasterStore : IRecordStore
         var found = ReadCore(key, ReadKind.Value, out value, out _);
         if (!found) value.Release();
         return found;
+    }
+
+    /// <summary>One process owns the store (the lock file), so a lock makes the read and the write one step.</summary>
+    public bool SwapIf(ReadOnlySpan<byte> key, byte[]? expected, ReadOnlySpan<byte> value)
+    {
+        lock (_swapLock)
+        {
+            var found = ReadCore(key, ReadKind.Value, out var current, out _);
+            try
+            {
+                if (found != (expected is not null) || (found && !current.Span.SequenceEqual(expected))) return false;
+            }
+            finally { current.Release(); }
+            Upsert(key, value);
+            return true;
+        }
     }
 
     public bool Exists(ReadOnlySpan<byte> key)

@@ -25,6 +25,15 @@ internal interface IRecordStore : IAsyncDisposable
     bool Exists(ReadOnlySpan<byte> key);
 
     /// <summary>
+    /// Writes <paramref name="value"/> only if the key still holds exactly <paramref name="expected"/> (null: only if
+    /// it is absent), as one atomic step; false when another writer changed it since the caller read it. For records
+    /// that several servers of a shared store update in place (the usage counters). Durable after
+    /// <see cref="CommitAsync"/>, like <see cref="Upsert"/>. Sealed values carry a random nonce, so equal bytes mean
+    /// the very record the caller read.
+    /// </summary>
+    bool SwapIf(ReadOnlySpan<byte> key, byte[]? expected, ReadOnlySpan<byte> value);
+
+    /// <summary>
     /// Completes once everything this caller wrote before the call is durable (group commit: concurrent callers
     /// share one flush or confirmation); throws <see cref="VaultStorageException"/> when that cannot be promised.
     /// </summary>

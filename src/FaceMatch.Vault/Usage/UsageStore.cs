@@ -13,6 +13,12 @@ namespace FaceMatch.Vault.Usage;
 /// per-tenant billing counters. Device ids are replaced by HMAC under a random per-tenant key that rotates
 /// every <see cref="VaultOptions.DeviceKeyRotationDays"/>; the sweeper deletes past keys, after which old
 /// hashes cannot be recomputed from a device id or linked to new ones.
+/// <para>
+/// The counters are one sealed record per tenant. On the embedded store this process is its only writer, so it keeps
+/// them in memory and writes each new value over the record. On a shared store several servers count into the same
+/// record: each update is a read, the change and a compare-and-set (<see cref="IRecordStore.SwapIf"/>) retried until
+/// no other server wrote in between, and reads go to the store.
+/// </para>
 /// </summary>
 public sealed class UsageStore
 {
@@ -86,6 +92,8 @@ public sealed class UsageStore
     public UsageCounters? GetCounters(string tenantId)
     {
         if (!OpaqueId.TryParse(tenantId, out var id) || _tenants.Get(id) is null || _keys.TryGet(id) is not { } keys) return null;
+        // Other servers count into a shared store's record too: no copy here would stay current.
+        if (_store.IsShared) return ReadCounters(StoreKeys.ById(RecordType.UsageCounters, id), keys).Counters;
         var state = State(id, keys);
         lock (state) return state.Counters;
     }
@@ -151,28 +159,39 @@ public sealed class UsageStore
         {
             if (_deviceKeys.TryGetValue((tenant, period), out cached)) return cached;
             var storeKey = StoreKeys.DeviceHashKey(tenant, period);
-            byte[] key;
-            if (_store.TryRead(storeKey, out var existing))
+            byte[]? key;
+            while ((key = StoredDeviceKey(storeKey, keys)) is null)
             {
-                try
-                {
-                    var reader = new RecordReader(Sealer.Open(keys.RecordKey, storeKey, existing.Span));
-                    reader.Header(RecordKind.DeviceHashKey);
-                    key = reader.Raw(32).ToArray();
-                    reader.End();
-                }
-                finally { existing.Release(); }
-            }
-            else
-            {
-                key = RandomNumberGenerator.GetBytes(32);
-                var writer = new RecordWriter(40).Header(RecordKind.DeviceHashKey).Raw(key);
-                _store.Upsert(storeKey, Sealer.Seal(keys.RecordKey, storeKey, writer.Written));
+                var fresh = RandomNumberGenerator.GetBytes(32);
+                var writer = new RecordWriter(40).Header(RecordKind.DeviceHashKey).Raw(fresh);
+                // Only if still absent: on a shared store another server may have made the period's key meanwhile,
+                // and every server must hash a device with the same key (the loser reads the winner's).
+                var created = _store.SwapIf(storeKey, null, Sealer.Seal(keys.RecordKey, storeKey, writer.Written));
                 writer.Wipe();
+                if (created)
+                {
+                    key = fresh;
+                    break;
+                }
+                Array.Clear(fresh);
             }
             _deviceKeys[(tenant, period)] = key;
             return key;
         }
+    }
+
+    private byte[]? StoredDeviceKey(byte[] storeKey, TenantKeys keys)
+    {
+        if (!_store.TryRead(storeKey, out var existing)) return null;
+        try
+        {
+            var reader = new RecordReader(Sealer.Open(keys.RecordKey, storeKey, existing.Span));
+            reader.Header(RecordKind.DeviceHashKey);
+            var key = reader.Raw(32).ToArray();
+            reader.End();
+            return key;
+        }
+        finally { existing.Release(); }
     }
 
     private (OpaqueId, TenantKeys) Resolve(string tenantId)
@@ -184,25 +203,57 @@ public sealed class UsageStore
 
     private void Update(OpaqueId tenant, TenantKeys keys, Func<UsageCounters, UsageCounters> change)
     {
+        if (_store.IsShared)
+        {
+            UpdateShared(tenant, keys, change);
+            return;
+        }
         var state = State(tenant, keys);
         // Under the lock, so snapshots reach the log in the order their values were computed.
         lock (state)
         {
             state.Counters = change(state.Counters);
-            var c = state.Counters;
-            // v2 appends the duplicate sweeps; v1 records read with none.
-            var writer = new RecordWriter(64).Header(RecordKind.UsageCounters, version: 2).VarUInt(c.Sessions).VarUInt(c.Enrollments)
-                .VarUInt(c.Authentications).VarUInt(c.Identifications).VarUInt(c.Compares).VarUInt(c.Frames).VarUInt(c.Templates)
-                .VarUInt(c.DuplicateSweeps);
             var key = StoreKeys.ById(RecordType.UsageCounters, tenant);
-            _store.Upsert(key, Sealer.Seal(keys.RecordKey, key, writer.Written));
+            _store.Upsert(key, Seal(keys, key, state.Counters));
         }
     }
 
-    private CounterState State(OpaqueId tenant, TenantKeys keys) => _counters.GetOrAdd(tenant, t =>
+    /// <summary>
+    /// Other servers update the same record: read it, apply the change, and write it only if it is still the record
+    /// read (<see cref="IRecordStore.SwapIf"/>); another server's update in between makes this one read again, so
+    /// no update overwrites another's.
+    /// </summary>
+    private void UpdateShared(OpaqueId tenant, TenantKeys keys, Func<UsageCounters, UsageCounters> change)
     {
-        var key = StoreKeys.ById(RecordType.UsageCounters, t);
-        if (!_store.TryRead(key, out var value)) return new CounterState(new UsageCounters());
+        var key = StoreKeys.ById(RecordType.UsageCounters, tenant);
+        for (var attempt = 0; ; attempt++)
+        {
+            var (counters, current) = ReadCounters(key, keys);
+            if (_store.SwapIf(key, current, Seal(keys, key, change(counters)))) return;
+            if (attempt == MaxSwapAttempts) throw new VaultUnavailableException("the usage counters stayed contended; retry");
+            // Back off a little at random, so servers that collided do not collide again in step.
+            Thread.Sleep(Random.Shared.Next(0, 1 + Math.Min(attempt, 10)));
+        }
+    }
+
+    private const int MaxSwapAttempts = 100;
+
+    private static byte[] Seal(TenantKeys keys, byte[] key, UsageCounters c)
+    {
+        // v2 appends the duplicate sweeps; v1 records read with none.
+        var writer = new RecordWriter(64).Header(RecordKind.UsageCounters, version: 2).VarUInt(c.Sessions).VarUInt(c.Enrollments)
+            .VarUInt(c.Authentications).VarUInt(c.Identifications).VarUInt(c.Compares).VarUInt(c.Frames).VarUInt(c.Templates)
+            .VarUInt(c.DuplicateSweeps);
+        return Sealer.Seal(keys.RecordKey, key, writer.Written);
+    }
+
+    private CounterState State(OpaqueId tenant, TenantKeys keys) =>
+        _counters.GetOrAdd(tenant, t => new CounterState(ReadCounters(StoreKeys.ById(RecordType.UsageCounters, t), keys).Counters));
+
+    /// <summary>The stored counters (zero when none) and the sealed record they came from (null when none).</summary>
+    private (UsageCounters Counters, byte[]? Sealed) ReadCounters(byte[] key, TenantKeys keys)
+    {
+        if (!_store.TryRead(key, out var value)) return (new UsageCounters(), null);
         try
         {
             var reader = new RecordReader(Sealer.Open(keys.RecordKey, key, value.Span));
@@ -214,10 +265,10 @@ public sealed class UsageStore
                 DuplicateSweeps = version >= 2 ? reader.VarUInt() : 0,
             };
             reader.End();
-            return new CounterState(counters);
+            return (counters, value.Span.ToArray());
         }
         finally { value.Release(); }
-    });
+    }
 
     private static UsageRecord DecodeRecord(byte[] plaintext)
     {

@@ -21,17 +21,21 @@ public sealed class ReplicaClusterCollection
 /// 8 shards a tenant and a heartbeat TTL of 3 s; plus, for comparison, one `facematch serve` on the embedded store
 /// (today's single process). Ready once every replica sees all three in its membership.
 /// </summary>
-public sealed class ReplicaClusterFixture : IAsyncLifetime
+public class ReplicaClusterFixture : IAsyncLifetime
 {
     public const int Shards = 8;
     public const int MemberTtlSeconds = 3;
     private readonly List<GrpcChannel> _channels = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<object>>> _shared = new();
 
     public ClusterDeployment Deployment { get; private set; } = null!;
     public string AdminTokenValue => Deployment.AdminTokenValue;
     public IReadOnlyList<ServeProcess> Replicas => [.. Deployment.Replicas.Select(r => r.Serve)];
     public ServeProcess Single { get; private set; } = null!;
     public string PeerTokenFile => Deployment.PeerTokenFile;
+
+    /// <summary>Whether the single embedded-store process is started too (only comparisons need it).</summary>
+    protected virtual bool WithSingleProcess => true;
 
     public async Task InitializeAsync()
     {
@@ -40,8 +44,11 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
             [ShardingSettings.GalleryShardsVariable] = Shards.ToString(),
             [ShardingSettings.MemberTtlVariable] = MemberTtlSeconds.ToString(),
         });
-        Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
-        await Single.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        if (WithSingleProcess)
+        {
+            Single = ServeProcess.Start(new Dictionary<string, string> { ["FACEMATCH_ADMIN_TOKEN"] = AdminTokenValue });
+            await Single.WaitForLineAsync("health SERVING", TimeSpan.FromMinutes(4));
+        }
         await WaitForMembersAsync(Replicas, 3, TimeSpan.FromMinutes(1));
     }
 
@@ -58,6 +65,13 @@ public sealed class ReplicaClusterFixture : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// What several tests of a class build once and then only read (say the same templates enrolled in the cluster and
+    /// in the single process): the first caller creates it, the others wait for it.
+    /// </summary>
+    public async Task<T> SharedAsync<T>(string name, Func<Task<T>> create) where T : class =>
+        (T)await _shared.GetOrAdd(name, _ => new Lazy<Task<object>>(async () => await create())).Value;
 
     public GrpcChannel Channel(ServeProcess serve)
     {

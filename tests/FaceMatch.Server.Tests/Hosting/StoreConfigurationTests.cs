@@ -98,6 +98,35 @@ public sealed class StoreConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void A_fixed_tls_name_needs_tls_and_the_private_ca_and_must_be_a_dns_name()
+    {
+        var ca = Path.Combine(_dir, "store-ca.pem");
+        File.WriteAllText(ca, "issuer");
+        Hashtable Environment(params (string, string)[] more)
+        {
+            var environment = new Hashtable { ["FACEMATCH_STORE"] = "cluster", ["FACEMATCH_CLUSTER_ENDPOINTS"] = "10.1.2.3:6379" };
+            foreach (var (k, v) in more) environment[k] = v;
+            return environment;
+        }
+
+        var s = Load(Environment(("FACEMATCH_CLUSTER_TLS", "true"), ("FACEMATCH_CLUSTER_CA_CERT", ca), ("FACEMATCH_CLUSTER_TLS_NAME", "facematch-store.prod.svc"))).Cluster!;
+        Assert.Equal("facematch-store.prod.svc", s.TlsName);
+        Assert.Null(Load(Environment(("FACEMATCH_CLUSTER_TLS", "true"))).Cluster!.TlsName);
+
+        foreach (var (environment, expected) in new[]
+        {
+            (Environment(("FACEMATCH_CLUSTER_TLS", "true"), ("FACEMATCH_CLUSTER_TLS_NAME", "facematch-store.prod.svc")), "needs the store's private CA certificate"),
+            (Environment(("FACEMATCH_CLUSTER_ALLOW_PLAINTEXT", "true"), ("FACEMATCH_CLUSTER_CA_CERT", ca), ("FACEMATCH_CLUSTER_TLS_NAME", "facematch-store.prod.svc")), "TLS to the store is off"),
+            (Environment(("FACEMATCH_CLUSTER_TLS", "true"), ("FACEMATCH_CLUSTER_CA_CERT", ca), ("FACEMATCH_CLUSTER_TLS_NAME", "10.1.2.3")), "is not a DNS name"),
+        })
+        {
+            var e = Assert.Throws<ArgumentException>(() => Load(environment));
+            Assert.StartsWith("FACEMATCH_CLUSTER_TLS_NAME: ", e.Message);
+            Assert.Contains(expected, e.Message);
+        }
+    }
+
+    [Fact]
     public void Cluster_endpoints_without_the_cluster_store_are_a_mistake_not_ignored()
     {
         var e = Assert.Throws<ArgumentException>(() => Load(new Hashtable { ["FACEMATCH_CLUSTER_ENDPOINTS"] = "127.0.0.1:7000" }));

@@ -54,6 +54,9 @@ public sealed class ClusterDeployment : IAsyncDisposable
     public string PeerTokenFile { get; }
 
     public StoreCluster Store { get; }
+
+    /// <summary>The master key every replica runs with (a test may open the vault on the same store beside them).</summary>
+    public string MasterKeyBase64 => _masterKey;
     public IReadOnlyList<ClusterReplica> Replicas => _replicas;
     public string AdminTokenValue { get; } = "fm_test_admin_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
 

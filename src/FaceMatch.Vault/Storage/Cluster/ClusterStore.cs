@@ -83,7 +83,15 @@ internal sealed class ClusterStore : IRecordStore
             IncludeDetailInExceptions = false,
             IncludePerformanceCountersInExceptions = false,
         };
-        if (settings.CaCertificateFile is not null) options.TrustIssuer(settings.CaCertificateFile);
+        if (settings.TlsName is not null)
+        {
+            // Every node answers to this one name, whatever address the cluster announced for it.
+            options.SslHost = settings.TlsName;
+            options.CertificateValidation += PrivateCaCheck.For(settings.CaCertificateFile!);
+        }
+        else if (settings.CaCertificateFile is not null) options.TrustIssuer(settings.CaCertificateFile);
+        var refusals = new HandshakeRefusals();
+        options.ConnectionAttemptCompleted += refusals.Record;
         foreach (var (host, port) in settings.ParsedEndpoints()) options.EndPoints.Add(host, port);
         ConnectionMultiplexer? writer = null, mux = null;
         try
@@ -103,6 +111,10 @@ internal sealed class ClusterStore : IRecordStore
                     break;
                 }
                 catch (VaultUnavailableException) when (DateTime.UtcNow < deadline) { await Task.Delay(100).ConfigureAwait(false); }
+                catch (VaultUnavailableException e) when (refusals.Last is { } reason)
+                {
+                    throw new VaultUnavailableException($"could not connect to the store cluster: {reason}", e);
+                }
             }
             var engine = ClusterCompaction.Detect(mux.GetServers().First(s => s.IsConnected));
             return new ClusterStore(writer, mux, settings, engine);
@@ -141,15 +153,39 @@ internal sealed class ClusterStore : IRecordStore
         Write(redisKey, () => _writes.KeyDelete(redisKey));
     }
 
-    private void Write(RedisKey key, Func<bool> write)
+    /// <summary>
+    /// A script on the key's primary (one key, so one slot): compare and write happen as one step there. It goes on
+    /// the write connection, so the commit's WAIT covers it like any write; a swap that wrote nothing is harmless to
+    /// confirm too.
+    /// </summary>
+    public bool SwapIf(ReadOnlySpan<byte> key, byte[]? expected, ReadOnlySpan<byte> value)
+    {
+        RedisKey redisKey = key.ToArray();
+        RedisValue[] arguments = [expected is null ? "0" : "1", expected ?? [], value.ToArray()];
+        return Write(redisKey, () => (long)_writes.ScriptEvaluate(SwapScript, [redisKey], arguments) == 1);
+    }
+
+    private const string SwapScript = """
+        local current = redis.call('GET', KEYS[1])
+        if ARGV[1] == '1' then
+          if current ~= ARGV[2] then return 0 end
+        elseif current then
+          return 0
+        end
+        redis.call('SET', KEYS[1], ARGV[3])
+        return 1
+        """;
+
+    private T Write<T>(RedisKey key, Func<T> write)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         try
         {
-            write();
+            var result = write();
             var primary = _writer.GetServer(key, null, CommandFlags.DemandMaster).EndPoint;
             var sequence = _ledger.Written(primary);
             if (FirstUnconfirmedWrite.Value == 0) FirstUnconfirmedWrite.Value = sequence;
+            return result;
         }
         catch (Exception ex) when (ClusterStore.IsStoreFailure(ex)) { throw Unavailable("the store cluster did not take the write", ex); }
     }

@@ -21,6 +21,13 @@ public sealed record ClusterStoreSettings
     public string? CaCertificateFile { get; init; }
 
     /// <summary>
+    /// The one name every node's certificate must carry, checked instead of the address the client dials: the
+    /// client reaches nodes at the IPs the cluster announces, which a certificate shared by every node cannot name
+    /// (pod IPs). Only certificates issued by <see cref="CaCertificateFile"/> may answer to it, not the system's roots.
+    /// </summary>
+    public string? TlsName { get; init; }
+
+    /// <summary>
     /// Cleartext to a node that is not on loopback. Values are sealed either way, but the password and the key
     /// access pattern are not: off by default.
     /// </summary>
@@ -55,6 +62,14 @@ public sealed record ClusterStoreSettings
             throw new VaultConfigurationException("cluster store timeouts must be positive");
         if (CaCertificateFile is not null && !File.Exists(CaCertificateFile))
             throw new VaultConfigurationException($"CA certificate {CaCertificateFile} does not exist");
+        if (TlsName is not null)
+        {
+            if (Uri.CheckHostName(TlsName) != UriHostNameType.Dns)
+                throw new VaultConfigurationException($"TLS name '{TlsName}' is not a DNS name");
+            if (!UseTls) throw new VaultConfigurationException("a TLS name is set but TLS to the store is off");
+            if (CaCertificateFile is null)
+                throw new VaultConfigurationException("a TLS name needs the store's private CA certificate: only its certificates may answer to that name");
+        }
     }
 
     /// <summary>
