@@ -37,6 +37,8 @@ def parse_args():
     p.add_argument("--queries", type=int, default=500)
     p.add_argument("--samples", type=int, default=4, help="samples per identity")
     p.add_argument("--noise", type=float, default=0.8)
+    p.add_argument("--intrinsic-dim", type=int, default=0,
+                   help="identity centres on a random subspace of this many dimensions (0: isotropic in all --dim)")
     p.add_argument("--m", type=int, default=16)
     p.add_argument("--ef-construction", type=int, default=100)
     p.add_argument("--ef", default="16,32,64,128", help="comma-separated search ef values")
@@ -55,7 +57,7 @@ def generate(args, workdir):
     vectors = os.path.join(workdir, "gallery.f32")
     probes_path = os.path.join(workdir, "probes.f32")
     params_path = os.path.join(workdir, "params.json")
-    params = {k: getattr(args, k) for k in ("n", "dim", "queries", "samples", "noise", "seed")}
+    params = {k: getattr(args, k) for k in ("n", "dim", "queries", "samples", "noise", "seed", "intrinsic_dim")}
     if os.path.exists(params_path) and os.path.exists(vectors) and os.path.exists(probes_path):
         with open(params_path) as f:
             if json.load(f) == params:
@@ -63,7 +65,12 @@ def generate(args, workdir):
                 return vectors, probes_path, np.fromfile(probes_path, dtype=np.float32).reshape(args.queries, args.dim)
     rng = np.random.default_rng(args.seed)
     identities = max(1, args.n // args.samples)
-    centres = rng.standard_normal((identities, args.dim), dtype=np.float32)
+    if 0 < args.intrinsic_dim < args.dim:
+        # Centres on a random K-dimensional subspace (orthonormal basis from a QR), directions uniform within it.
+        basis, _ = np.linalg.qr(rng.standard_normal((args.dim, args.intrinsic_dim)))
+        centres = rng.standard_normal((identities, args.intrinsic_dim), dtype=np.float32) @ basis.T.astype(np.float32)
+    else:
+        centres = rng.standard_normal((identities, args.dim), dtype=np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
 
     def samples(ids):
@@ -177,7 +184,7 @@ def main():
         print(f"# generating n={args.n} d={args.dim} in {workdir}", file=sys.stderr)
         vectors, probes_path, probes = generate(args, workdir)
         results = {"n": args.n, "dim": args.dim, "queries": args.queries, "samples": args.samples, "noise": args.noise,
-                   "m": args.m, "ef_construction": args.ef_construction}
+                   "intrinsic_dim": args.intrinsic_dim, "m": args.m, "ef_construction": args.ef_construction}
         if not args.skip_ours:
             results["ours"] = run_ours(args, vectors, probes_path, efs)
         if not args.skip_faiss or args.hnswlib_include:
@@ -188,7 +195,7 @@ def main():
             if args.hnswlib_include:
                 del gallery
                 results["hnswlib"] = run_hnswlib(args, vectors, probes_path, truth, workdir, efs)
-        print(f"n={args.n} d={args.dim} M={args.m} efConstruction={args.ef_construction} queries={args.queries}, one thread")
+        print(f"n={args.n} d={args.dim} intrinsic_dim={args.intrinsic_dim or args.dim} M={args.m} efConstruction={args.ef_construction} queries={args.queries}, one thread")
         if "ours" in results:
             o = results["ours"]
             print(f"  exact scan: {o['exact_queries_per_sec']:.1f} q/s ({o.get('exact_queries_per_cpu_sec', float('nan')):.1f} per CPU second); "

@@ -70,6 +70,71 @@ public class AnnIndexTests
         Assert.True(agreeWide >= 99, $"ef 256: {agreeWide}/100");
     }
 
+    /// <summary>
+    /// Identities whose centres lie on a random low-dimensional subspace, as face embeddings' identities do (see
+    /// docs/matching.md): the graph has a gradient to follow, so recall must stay near 1 after a fifth of the gallery is
+    /// removed (below the rebuild's dead fraction, so the same graph is kept in step) and as many new samples are added, searched against the exact scan of the gallery as it is then.
+    /// </summary>
+    [Fact]
+    public async Task On_a_structured_gallery_recall_stays_near_exact_through_removals_and_adds()
+    {
+        const int dim = 128, intrinsic = 12, identities = 3000, samples = 3;
+        var rng = new Random(17);
+        var basis = Enumerable.Range(0, intrinsic).Select(_ => TestVectors.Gaussian(rng, dim)).ToArray();
+        for (int j = 0; j < intrinsic; j++)
+        {
+            for (int p = 0; p < j; p++)
+            {
+                double dot = TestVectors.Dot(basis[j], basis[p]);
+                for (int i = 0; i < dim; i++) basis[j][i] -= (float)dot * basis[p][i];
+            }
+            basis[j] = TestVectors.Normalize(basis[j]);
+        }
+        float[] CentreOf(int id)
+        {
+            var z = TestVectors.Gaussian(new Random(5000 + id), intrinsic);
+            var c = new float[dim];
+            for (int j = 0; j < intrinsic; j++)
+                for (int i = 0; i < dim; i++) c[i] += z[j] * basis[j][i];
+            return TestVectors.Normalize(c);
+        }
+        float[] SampleOf(int id) => TestVectors.Near(rng, CentreOf(id), 0.8f);
+
+        using var gallery = new Gallery(new GalleryOptions { Dimension = dim, IndexThreshold = 0, BackgroundCompaction = false, InitialCapacity = 1024 });
+        var live = new Dictionary<string, float[]>();
+        void Add(string id, float[] v) { live[id] = v; gallery.Upsert(id, v); }
+        for (int i = 0; i < identities * samples; i++) Add($"s{i}", SampleOf(i % identities));
+        await gallery.BuildIndexAsync();
+
+        void AssertRecall(string when, int identityCount)
+        {
+            var exact = new SearchOptions { Strategy = SearchStrategy.Exact };
+            var probeRng = new Random(identityCount);
+            int agree = 0;
+            double recall10 = 0;
+            const int probes = 200;
+            for (int q = 0; q < probes; q++)
+            {
+                var probe = TestVectors.Near(probeRng, CentreOf(probeRng.Next(identityCount)), 0.8f);
+                var truth = gallery.Search(probe, 10, exact);
+                var found = gallery.Search(probe, 10);
+                Assert.All(found, m => Assert.True(live.ContainsKey(m.Id), $"{when}: {m.Id} was removed"));
+                if (found[0].Id == truth[0].Id) agree++;
+                recall10 += found.Count(m => truth.Any(t => t.Id == m.Id)) / 10.0;
+            }
+            // A broken graph, or an index out of step with the gallery, falls far below these.
+            Assert.True(agree >= probes * 0.98, $"{when}: recall@1 {agree}/{probes}");
+            Assert.True(recall10 / probes >= 0.95, $"{when}: recall@10 {recall10 / probes}");
+        }
+
+        AssertRecall("after the build", identities);
+        for (int i = 0; i < identities * samples; i += 5) { gallery.Remove($"s{i}"); live.Remove($"s{i}"); }
+        for (int i = 0; i < identities * samples / 5; i++) Add($"n{i}", SampleOf(identities + i % 1000));
+        Assert.True(gallery.HasIndex);
+        Assert.Equal(live.Count, gallery.IndexNodes.Nodes - gallery.IndexNodes.Deleted);
+        AssertRecall("after removals and adds", identities + 1000);
+    }
+
     [Fact]
     public async Task Adds_replacements_and_removals_after_the_build_are_in_the_index()
     {

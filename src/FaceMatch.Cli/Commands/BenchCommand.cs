@@ -77,6 +77,7 @@ internal static class BenchCommand
         var queries = Positive("--queries", "Probes (fresh samples of random identities), searched one at a time.", 500);
         var samples = Positive("--samples", "Enrolled samples per synthetic identity.", 4);
         var noise = new Option<float>("--noise") { Description = "Noise of a sample around its identity's centre (0.8: cosine ≈ 0.6 between two samples).", DefaultValueFactory = _ => 0.8f };
+        var intrinsicDim = new Option<int>("--intrinsic-dim") { Description = "Identity centres on a random subspace of this many dimensions (0: isotropic in all --dim).", DefaultValueFactory = _ => 0 };
         var k = Positive("--k", "Results per query (recall@10 needs 10).", 10);
         var m = Positive("--m", "HNSW links per node (2M on the bottom level).", 16);
         var efConstruction = Positive("--ef-construction", "HNSW candidates while inserting.", 100);
@@ -88,7 +89,7 @@ internal static class BenchCommand
         var probesFile = new Option<string?>("--probes-file") { Description = "Probe vectors: raw little-endian float32, QUERIES x DIM." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (otherwise indented JSON)." };
         var command = new Command("ann", "Time the approximate index (HNSW) against the exact scan on a gallery of synthetic identities.");
-        foreach (var o in new Option[] { n, dim, queries, samples, noise, k, m, efConstruction, ef, dtype, seed, vectorsFile, probesFile, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { n, dim, queries, samples, noise, intrinsicDim, k, m, efConstruction, ef, dtype, seed, vectorsFile, probesFile, json }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             int[] efs;
@@ -106,8 +107,8 @@ internal static class BenchCommand
             var config = new AnnBenchConfig
             {
                 N = parse.GetValue(n), Dim = parse.GetValue(dim), Queries = parse.GetValue(queries), Samples = parse.GetValue(samples),
-                Noise = parse.GetValue(noise), K = parse.GetValue(k), M = parse.GetValue(m), EfConstruction = parse.GetValue(efConstruction),
-                Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
+                Noise = parse.GetValue(noise), IntrinsicDim = parse.GetValue(intrinsicDim), K = parse.GetValue(k), M = parse.GetValue(m),
+                EfConstruction = parse.GetValue(efConstruction), Ef = efs, Precision = parse.GetValue(dtype) == "i8" ? VectorPrecision.Int8 : VectorPrecision.Float32, Seed = parse.GetValue(seed),
                 VectorsFile = parse.GetValue(vectorsFile), ProbesFile = parse.GetValue(probesFile),
             };
             return Emit(parse.GetValue(json), w => AnnBenchmark.Run(config, w));

@@ -15,6 +15,8 @@ internal sealed record AnnBenchConfig
     public int Samples { get; init; } = 4;
     /// <summary>Noise of a sample around its identity's centre (0.8: cosine ≈ 0.78 to it, ≈ 0.6 between two samples).</summary>
     public float Noise { get; init; } = 0.8f;
+    /// <summary>Identity centres on a random subspace of this many dimensions; 0 (or Dim): isotropic in all of them.</summary>
+    public int IntrinsicDim { get; init; }
     public int K { get; init; } = 10;
     public int M { get; init; } = 16;
     public int EfConstruction { get; init; } = 100;
@@ -30,7 +32,7 @@ internal sealed record AnnBenchConfig
 
 /// <summary>
 /// Builds a gallery of synthetic identities (several noisy samples of each random centre, so a probe, a fresh sample of
-/// a random identity, has true neighbours), times the exact scan and the approximate index on the same probes, one
+/// a random identity, has true neighbours; centres isotropic or on a low-dimensional subspace, see IdentityCentres), times the exact scan and the approximate index on the same probes, one
 /// query at a time on one thread, and reports recall of the index against the exact scan, build time and memory.
 /// </summary>
 internal static class AnnBenchmark
@@ -46,6 +48,7 @@ internal static class AnnBenchmark
         int identities = Math.Max(1, c.N / c.Samples);
         var centre = new float[c.Dim];
         var v = new float[c.Dim];
+        var centres = new IdentityCentres(c.Seed, c.Dim, c.IntrinsicDim);
         var noise = new RandomEmbeddings(c.Seed);
         var fill = Stopwatch.StartNew();
         using (var file = c.VectorsFile is null ? null : VectorFile(c.VectorsFile, c.N, c.Dim))
@@ -54,7 +57,7 @@ internal static class AnnBenchmark
             {
                 if (file is null)
                 {
-                    Centre(c, i % identities, centre);
+                    centres.Centre(i % identities, centre);
                     noise.NextNear(centre, c.Noise, v);
                 }
                 else
@@ -77,7 +80,7 @@ internal static class AnnBenchmark
                     file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(probes[q].AsSpan()));
                     continue;
                 }
-                Centre(c, noise.NextInt(identities), centre);
+                centres.Centre(noise.NextInt(identities), centre);
                 noise.NextNear(centre, c.Noise, probes[q]);
             }
         }
@@ -139,6 +142,7 @@ internal static class AnnBenchmark
         json.WriteNumber("identities", identities);
         json.WriteNumber("samples_per_identity", c.Samples);
         json.WriteNumber("noise", c.Noise);
+        if (c.VectorsFile is null) json.WriteNumber("intrinsic_dim", centres.IntrinsicDimension);
         json.WriteString("dtype", MatchBenchmark.Dtype(c.Precision));
         json.WriteNumber("k", c.K);
         json.WriteNumber("m", c.M);
@@ -191,8 +195,4 @@ internal static class AnnBenchmark
         }
         return file;
     }
-
-    /// <summary>Identity <paramref name="id"/>'s centre, regenerated from its own seed (no table of centres in memory).</summary>
-    private static void Centre(AnnBenchConfig c, int id, Span<float> centre) =>
-        new RandomEmbeddings(unchecked(c.Seed * 7919 + id + 1)).NextUnit(centre);
 }
