@@ -68,7 +68,7 @@ public sealed class StoreCluster : IAsyncDisposable
         try
         {
             var count = primaries * (1 + replicasPerPrimary);
-            var ports = FreePorts(count * 2);
+            var ports = LoopbackPorts.Take(count * 2);
             for (var i = 0; i < count; i++)
             {
                 var node = new StoreNode(i, ports[2 * i], ports[2 * i + 1], Path.Combine(directory, $"node{i}"));
@@ -287,23 +287,6 @@ public sealed class StoreCluster : IAsyncDisposable
     {
         try { return string.Join(" | ", File.ReadAllLines(path).TakeLast(5)); }
         catch (IOException) { return "(no log)"; }
-    }
-
-    private static List<int> FreePorts(int count)
-    {
-        // Held open together so no two are the same; released just before the nodes bind them.
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-            }
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        }
-        finally { foreach (var l in listeners) l.Stop(); }
     }
 
     private static string? FindOnPath(string name) =>

@@ -97,12 +97,7 @@ public sealed class ServeProcess : IAsyncDisposable
         await WaitForExitAsync(timeout);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPorts.Take();
 
     public async ValueTask DisposeAsync()
     {
